@@ -1,0 +1,14 @@
+//! The Agentry server: REST API, server-side rendering, static files, and the command line.
+//!
+//! A request goes route → [`agentry_services::Services`] → storage; this crate only
+//! adapts HTTP to the services layer and back.
+
+pub mod cli;
+mod extract;
+mod middleware;
+mod problem;
+mod routes;
+pub mod startup;
+mod web;
+
+pub use startup::{Application, Settings};

@@ -1,0 +1,42 @@
+//! User API keys.
+
+use crate::extract::{Auth, Json, Path};
+use crate::problem::{ApiResult, Problem};
+use crate::startup::AppState;
+use agentry_services::model::{ApiKey, CreatedApiKey};
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+/// Body of `POST /api/v1/api-keys`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKeyRequest {
+    /// A label to recognise the key by.
+    pub name: String,
+}
+
+/// Create an API key. The secret is in this response only.
+#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = CreateKeyRequest,
+    responses((status = 201, body = CreatedApiKey), (status = 400, body = Problem), (status = 401, body = Problem)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn create(State(s): State<AppState>, Auth(p): Auth, Json(req): Json<CreateKeyRequest>) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
+    Ok((StatusCode::CREATED, Json(s.services.create_api_key(&p, &req.name).await?)))
+}
+
+/// List your API keys (never their secrets).
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys",
+    responses((status = 200, body = [ApiKey]), (status = 401, body = Problem)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn list(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<ApiKey>>> {
+    Ok(Json(s.services.list_api_keys(&p).await?))
+}
+
+/// Revoke one of your API keys. It stops working at once.
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys",
+    params(("id" = i64, Path, description = "Key id")),
+    responses((status = 200, body = ApiKey), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn revoke(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<ApiKey>> {
+    Ok(Json(s.services.revoke_api_key(&p, id).await?))
+}

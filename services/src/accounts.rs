@@ -1,0 +1,374 @@
+//! Accounts: sign-up, log-in, sessions, the current user, and switching organization.
+
+use crate::audit::{self, Event};
+use crate::model::{Me, Membership, Organization, Role, User, PASSWORD_RULE};
+use crate::principal::{Credential, Principal, RequestMeta};
+use crate::store::{is_unique_violation, now_ms, to_time};
+use crate::{rate_limit, secrets, ServiceError, Services};
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "agentry_session";
+
+/// Seats that come with a new organization's default plan.
+const DEFAULT_PLAN: (&str, i64) = ("free", 5);
+
+/// A freshly created session: the raw token goes into the cookie and nowhere else.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    /// The secret cookie value.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Trims and lower-cases an email, or says why it is not one.
+fn parse_email(raw: &str) -> Result<String, ServiceError> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+        });
+    if valid {
+        Ok(email)
+    } else {
+        Err(ServiceError::field("email", "Enter a valid email address, like name@example.com."))
+    }
+}
+
+fn parse_org_name(raw: &str) -> Result<String, ServiceError> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ServiceError::field("organization", "The organization name must be 1 to 100 characters."));
+    }
+    Ok(name.to_string())
+}
+
+/// Runs Argon2 off the async runtime.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
+    tokio::task::spawn_blocking(f).await.map_err(ServiceError::internal)
+}
+
+pub(crate) fn organization(row: &AnyRow) -> Result<Organization, sqlx::Error> {
+    Ok(Organization {
+        id: row.try_get("id")?,
+        uuid: row.try_get("uuid")?,
+        name: row.try_get("name")?,
+        plan: row.try_get("plan")?,
+        seat_limit: row.try_get("seat_limit")?,
+        seats_used: row.try_get("seats_used")?,
+    })
+}
+
+impl Services {
+    /// Creates a user, their organization (with them as owner), and a session.
+    ///
+    /// Emails are unique case-insensitively; a signup racing another for the same email
+    /// loses on the database's unique index and changes nothing.
+    #[tracing::instrument(skip_all)]
+    pub async fn signup(
+        &self,
+        email: &str,
+        password: &str,
+        organization: &str,
+        meta: &RequestMeta,
+    ) -> Result<(Me, NewSession), ServiceError> {
+        let mut fields = Vec::new();
+        let email = parse_email(email).map_err(|e| fields.extend(e.fields().to_vec())).ok();
+        let org_name = parse_org_name(organization).map_err(|e| fields.extend(e.fields().to_vec())).ok();
+        if !crate::model::password_is_acceptable(password) {
+            fields.push(crate::FieldError::new("password", PASSWORD_RULE));
+        }
+        let (Some(email), Some(org_name), true) = (email, org_name, fields.is_empty()) else {
+            let detail = fields.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" ");
+            return Err(ServiceError::Validation { detail, fields });
+        };
+        if let Some(ip) = meta.ip {
+            rate_limit::hit(
+                self.db(),
+                &format!("signup:ip:{ip}"),
+                self.config().signup_limit_per_ip,
+                self.config().rate_window,
+            )
+            .await?;
+        }
+        let password = password.to_string();
+        let hash = blocking(move || secrets::hash_password(&password))
+            .await?
+            .map_err(|e| ServiceError::internal(e.to_string()))?;
+
+        let now = now_ms();
+        let mut tx = self.db().pool.begin().await?;
+        let user_id: i64 =
+            match sqlx::query("INSERT INTO users (email, password_hash, created_at) VALUES ($1, $2, $3) RETURNING id")
+                .bind(&email)
+                .bind(&hash)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+            {
+                Ok(row) => row.try_get("id")?,
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(ServiceError::Conflict {
+                        code: "email_taken",
+                        detail: "An account with this email already exists.".into(),
+                    })
+                }
+                Err(e) => return Err(e.into()),
+            };
+        let org_id: i64 = sqlx::query(
+            "INSERT INTO organizations (uuid, name, plan, seat_limit, seats_used, created_at) VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(&org_name)
+        .bind(DEFAULT_PLAN.0)
+        .bind(DEFAULT_PLAN.1)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
+            .bind(user_id)
+            .bind(org_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let session = self.insert_session(&mut tx, user_id, org_id, meta).await?;
+        let event = Event {
+            org_id: Some(org_id),
+            actor_user_id: Some(user_id),
+            action: "user.signup",
+            object_type: "user",
+            object_id: user_id.to_string(),
+            detail: None,
+        };
+        audit::record(&mut *tx, meta, event).await?;
+        tx.commit().await?;
+        let principal = Principal { user_id, org_id, role: Role::Owner, credential: Credential::Session(session.1) };
+        Ok((self.me(&principal).await?, session.0))
+    }
+
+    /// Checks an email and password and opens a session.
+    ///
+    /// Rate-limited per client IP and per email. A wrong password and an unknown email
+    /// get the same error, after the same Argon2 work.
+    #[tracing::instrument(skip_all)]
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        meta: &RequestMeta,
+    ) -> Result<(Me, NewSession), ServiceError> {
+        let email = email.trim().to_lowercase();
+        let cfg = self.config();
+        if let Some(ip) = meta.ip {
+            rate_limit::hit(self.db(), &format!("login:ip:{ip}"), cfg.login_limit_per_ip, cfg.rate_window).await?;
+        }
+        rate_limit::hit(
+            self.db(),
+            &format!("login:email:{}", secrets::hash(&email)),
+            cfg.login_limit_per_email,
+            cfg.rate_window,
+        )
+        .await?;
+
+        let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(&self.db().pool)
+            .await?;
+        let (user_id, stored) = match &row {
+            Some(r) => (Some(r.try_get::<i64, _>("id")?), r.try_get::<String, _>("password_hash")?),
+            None => (None, self.dummy_hash().to_string()),
+        };
+        let password = password.to_string();
+        let ok = blocking(move || secrets::verify_password(&password, &stored)).await?;
+        let Some(user_id) = user_id.filter(|_| ok) else {
+            audit::record(
+                &self.db().pool,
+                meta,
+                Event {
+                    org_id: None,
+                    actor_user_id: None,
+                    action: "user.login_failed",
+                    object_type: "user",
+                    object_id: String::new(),
+                    detail: None,
+                },
+            )
+            .await?;
+            return Err(ServiceError::InvalidCredentials);
+        };
+        let membership =
+            sqlx::query("SELECT org_id, role FROM memberships WHERE user_id = $1 ORDER BY created_at, org_id LIMIT 1")
+                .bind(user_id)
+                .fetch_optional(&self.db().pool)
+                .await?
+                .ok_or_else(|| ServiceError::Forbidden("This account belongs to no organization.".into()))?;
+        let org_id: i64 = membership.try_get("org_id")?;
+        let role = Role::parse(&membership.try_get::<String, _>("role")?)
+            .ok_or_else(|| ServiceError::internal("unknown role"))?;
+        let mut tx = self.db().pool.begin().await?;
+        let (session, session_id) = self.insert_session(&mut tx, user_id, org_id, meta).await?;
+        tx.commit().await?;
+        let principal = Principal { user_id, org_id, role, credential: Credential::Session(session_id) };
+        Ok((self.me(&principal).await?, session))
+    }
+
+    async fn insert_session(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        user_id: i64,
+        org_id: i64,
+        meta: &RequestMeta,
+    ) -> Result<(NewSession, i64), ServiceError> {
+        let token = secrets::generate("");
+        let now = now_ms();
+        let ttl = i64::try_from(self.config().session_ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        let expires = now + ttl;
+        let id: i64 = sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, org_id, created_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(secrets::hash(&token))
+        .bind(user_id)
+        .bind(org_id)
+        .bind(now)
+        .bind(expires)
+        .bind(meta.ip.map(|i| i.to_string()))
+        .bind(meta.user_agent.as_deref().map(|u| u.chars().take(256).collect::<String>()))
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("id")?;
+        Ok((NewSession { token, expires_at: to_time(expires) }, id))
+    }
+
+    /// Ends a session. Unknown tokens are ignored: logging out twice is fine.
+    pub async fn logout(&self, session_token: &str) -> Result<(), ServiceError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(secrets::hash(session_token))
+            .execute(&self.db().pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The principal behind a session cookie; 401 when it is unknown, forged or expired.
+    pub async fn authenticate_session(&self, session_token: &str) -> Result<Principal, ServiceError> {
+        let row = sqlx::query(
+            "SELECT s.id, s.user_id, s.org_id, m.role FROM sessions s
+             JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(secrets::hash(session_token))
+        .bind(now_ms())
+        .fetch_optional(&self.db().pool)
+        .await?
+        .ok_or(ServiceError::Unauthorized)?;
+        Ok(Principal {
+            user_id: row.try_get("user_id")?,
+            org_id: row.try_get("org_id")?,
+            role: Role::parse(&row.try_get::<String, _>("role")?).ok_or(ServiceError::Unauthorized)?,
+            credential: Credential::Session(row.try_get("id")?),
+        })
+    }
+
+    /// The user, every membership, and the current organization.
+    pub async fn me(&self, p: &Principal) -> Result<Me, ServiceError> {
+        let pool = &self.db().pool;
+        let user = sqlx::query("SELECT id, email, created_at FROM users WHERE id = $1")
+            .bind(p.user_id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(ServiceError::Unauthorized)?;
+        let rows = sqlx::query(
+            "SELECT o.id, o.uuid, o.name, o.plan, o.seat_limit, o.seats_used, m.role FROM memberships m
+             JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id",
+        )
+        .bind(p.user_id)
+        .fetch_all(pool)
+        .await?;
+        let mut memberships = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let role =
+                Role::parse(&r.try_get::<String, _>("role")?).ok_or_else(|| ServiceError::internal("unknown role"))?;
+            memberships.push(Membership { organization: organization(r)?, role });
+        }
+        let current =
+            memberships.iter().find(|m| m.organization.id == p.org_id).cloned().ok_or(ServiceError::Unauthorized)?;
+        Ok(Me {
+            user: User {
+                id: user.try_get("id")?,
+                email: user.try_get("email")?,
+                created_at: to_time(user.try_get("created_at")?),
+            },
+            memberships,
+            current_organization: current.organization,
+            role: current.role,
+        })
+    }
+
+    /// Moves a session to another organization the user belongs to. `org` is the numeric
+    /// id or the UUID. API keys are bound to one organization and cannot switch.
+    pub async fn switch_organization(&self, p: &Principal, org: &str) -> Result<Me, ServiceError> {
+        let Credential::Session(session_id) = p.credential else {
+            return Err(ServiceError::Forbidden(
+                "API keys are bound to one organization; use a key of the other organization.".into(),
+            ));
+        };
+        let row = sqlx::query(
+            "SELECT m.org_id, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id
+             WHERE m.user_id = $1 AND (o.uuid = $2 OR CAST(o.id AS TEXT) = $2)",
+        )
+        .bind(p.user_id)
+        .bind(org.trim())
+        .fetch_optional(&self.db().pool)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("No such organization among your memberships.".into()))?;
+        let org_id: i64 = row.try_get("org_id")?;
+        let role =
+            Role::parse(&row.try_get::<String, _>("role")?).ok_or_else(|| ServiceError::internal("unknown role"))?;
+        sqlx::query("UPDATE sessions SET org_id = $1 WHERE id = $2")
+            .bind(org_id)
+            .bind(session_id)
+            .execute(&self.db().pool)
+            .await?;
+        self.me(&Principal { org_id, role, ..p.clone() }).await
+    }
+
+    /// The `Set-Cookie` value that stores a session.
+    pub fn session_cookie(&self, s: &NewSession) -> String {
+        let max_age = (s.expires_at - Utc::now()).num_seconds().max(0);
+        format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", s.token, self.secure_attr())
+    }
+
+    /// The `Set-Cookie` value that removes the session cookie.
+    pub fn clear_session_cookie(&self) -> String {
+        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", self.secure_attr())
+    }
+
+    fn secure_attr(&self) -> &'static str {
+        if self.config().secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(parse_email("  Ann@Example.COM ").ok(), Some("ann@example.com".into()));
+        for bad in ["", "ann", "@example.com", "ann@", "ann@example", "a b@example.com", "ann@.com", "a@b@c.com"] {
+            assert!(parse_email(bad).is_err(), "{bad} accepted");
+        }
+    }
+}

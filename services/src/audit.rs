@@ -1,0 +1,36 @@
+//! Trust telemetry: an append-only log of who did what to which object, from where, and why.
+
+use crate::principal::RequestMeta;
+use crate::store::now_ms;
+
+/// One audit event.
+pub(crate) struct Event<'a> {
+    pub org_id: Option<i64>,
+    pub actor_user_id: Option<i64>,
+    pub action: &'a str,
+    pub object_type: &'a str,
+    pub object_id: String,
+    pub detail: Option<String>,
+}
+
+/// Appends an event, inside the caller's transaction when given one.
+pub(crate) async fn record<'e, E>(exec: E, meta: &RequestMeta, e: Event<'_>) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO audit_log (org_id, actor_user_id, action, object_type, object_id, ip, detail, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(e.org_id)
+    .bind(e.actor_user_id)
+    .bind(e.action)
+    .bind(e.object_type)
+    .bind(e.object_id)
+    .bind(meta.ip.map(|ip| ip.to_string()))
+    .bind(e.detail)
+    .bind(now_ms())
+    .execute(exec)
+    .await
+    .map(|_| ())
+}

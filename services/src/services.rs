@@ -1,0 +1,84 @@
+//! The [`Services`] handle: storage, configuration and the HMAC key, shared by every
+//! adapter.
+
+use crate::store::{Backend, Db, OpenError};
+use crate::{secrets, Config};
+use sqlx::Row;
+use std::sync::Arc;
+
+/// The services layer. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    config: Config,
+    secret: Vec<u8>,
+    /// A real Argon2 hash that unknown-email logins verify against, so they take as long
+    /// as wrong-password logins and do not reveal which emails exist.
+    dummy_hash: String,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services").field("backend", &self.inner.db.backend).finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    /// Opens the database, runs migrations, and loads or creates the HMAC key.
+    pub async fn open(database_url: &str, config: Config) -> Result<Self, OpenError> {
+        let db = Db::open(database_url, 16).await?;
+        let secret = match &config.secret {
+            Some(s) => s.as_bytes().to_vec(),
+            None => persisted_secret(&db).await?,
+        };
+        let dummy_hash = tokio::task::spawn_blocking(|| secrets::hash_password("agentry-dummy-password"))
+            .await
+            .map_err(|e| OpenError::Sqlx(sqlx::Error::Protocol(e.to_string())))?
+            .map_err(|e| OpenError::Sqlx(sqlx::Error::Protocol(e.to_string())))?;
+        Ok(Self { inner: Arc::new(Inner { db, config, secret, dummy_hash }) })
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.inner.db.backend
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The HMAC key for signed tokens.
+    pub fn secret(&self) -> &[u8] {
+        &self.inner.secret
+    }
+
+    pub(crate) fn dummy_hash(&self) -> &str {
+        &self.inner.dummy_hash
+    }
+
+    /// Readiness: the database answers.
+    pub async fn ready(&self) -> bool {
+        self.inner.db.ping().await.is_ok()
+    }
+}
+
+/// Generates the HMAC key once and keeps it in `settings`; concurrent first starts agree
+/// on one key because only the first insert wins.
+async fn persisted_secret(db: &Db) -> Result<Vec<u8>, sqlx::Error> {
+    sqlx::query("INSERT INTO settings (name, value) VALUES ('hmac_secret', $1) ON CONFLICT (name) DO NOTHING")
+        .bind(secrets::generate(""))
+        .execute(&db.pool)
+        .await?;
+    let row = sqlx::query("SELECT value FROM settings WHERE name = 'hmac_secret'").fetch_one(&db.pool).await?;
+    Ok(row.try_get::<String, _>("value")?.into_bytes())
+}
