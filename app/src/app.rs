@@ -1,0 +1,97 @@
+//! The root component: router, session context, page frame.
+
+use crate::api::{get_me, Logout, SwitchOrganization};
+use crate::components::nav::SiteNav;
+use crate::error::AppError;
+use crate::pages::{
+    agents::AgentsPage,
+    auth::{LoginPage, SignupPage},
+    home::HomePage,
+    not_found::NotFound,
+};
+use agentry_services::model::Me;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    hooks::use_location,
+    path, SsrMode,
+};
+
+/// Who is signed in, and the actions that change it. Provided to every page.
+#[derive(Clone, Copy)]
+pub struct Session {
+    /// The signed-in user (`Ok(None)` when signed out). Refetched after every navigation,
+    /// sign-out and organization switch.
+    pub me: Resource<Result<Option<Me>, AppError>>,
+    /// Signs out; posted by the nav's "Sign out" button.
+    pub logout: ServerAction<Logout>,
+    /// Switches organization; posted by the nav's switcher.
+    pub switch: ServerAction<SwitchOrganization>,
+}
+
+/// The signed-in user, if the session resource has loaded and someone is signed in.
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// The Agentry web app. Rendered on the server inside [`crate::shell`], then hydrated.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Agentry".to_string() } else { format!("{page} · Agentry") }
+        } />
+        <Router>
+            <Frame />
+        </Router>
+    }
+}
+
+/// Everything inside the router: session context, header, routes, footer.
+#[component]
+fn Frame() -> impl IntoView {
+    let location = use_location();
+    let logout = ServerAction::<Logout>::new();
+    let switch = ServerAction::<SwitchOrganization>::new();
+    // Signing in happens on a page and ends with a navigation; signing out and switching
+    // happen in the nav. Following all three keeps the header in step with the cookie.
+    let me = Resource::new(
+        move || (location.pathname.get(), logout.version().get(), switch.version().get()),
+        |_| get_me(),
+    );
+    provide_context(Session { me, logout, switch });
+
+    // Tests (and curious people) can tell when the client has taken over.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="site-header">
+            <div class="site-header__inner">
+                <a class="brand" href="/">
+                    <span class="brand__mark" aria-hidden="true">"A"</span>
+                    <span class="brand__name">"Agentry"</span>
+                </a>
+                <SiteNav />
+            </div>
+        </header>
+        <main id="main" class="site-main" tabindex="-1">
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                <Route path=path!("/agents") view=AgentsPage ssr=SsrMode::Async />
+            </Routes>
+        </main>
+        <footer class="site-footer">
+            <p>"Agentry · a self-hosted registry for software agents"</p>
+        </footer>
+    }
+}

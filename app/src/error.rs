@@ -1,0 +1,107 @@
+//! The error type of every server function: the services layer's stable code and message,
+//! carried to the browser so the UI can say exactly what went wrong.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An error returned by a server function.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppError {
+    /// A rule or storage error from the services layer, as it decided it.
+    Service {
+        /// HTTP status the services layer chose (400, 401, 409, 429, …).
+        status: u16,
+        /// Stable machine code, e.g. `email_taken`, `invalid_credentials`, `rate_limited`.
+        code: String,
+        /// Human message from the services layer; never contains internals.
+        message: String,
+        /// Invalid input fields, `(field, message)`, for validation errors.
+        fields: Vec<(String, String)>,
+        /// Seconds to wait, for `rate_limited`.
+        retry_after: Option<u64>,
+    },
+    /// The request never reached the function, or its answer could not be read.
+    Transport(String),
+}
+
+impl AppError {
+    /// The stable code of a services error, `"transport"` otherwise.
+    pub fn code(&self) -> &str {
+        match self {
+            AppError::Service { code, .. } => code,
+            AppError::Transport(_) => "transport",
+        }
+    }
+
+    /// What to tell the user, in one sentence.
+    pub fn user_message(&self) -> String {
+        match self {
+            AppError::Service { code, message, retry_after, .. } => match code.as_str() {
+                "invalid_credentials" => "That email and password don't match an account.".into(),
+                "email_taken" => "That email is already registered. Log in instead?".into(),
+                "weak_password" => agentry_services::model::PASSWORD_RULE.into(),
+                "rate_limited" => match retry_after {
+                    Some(s) => format!("Too many attempts, try again in {s} s."),
+                    None => "Too many attempts, try again shortly.".into(),
+                },
+                "unauthorized" => "Your session has ended. Please log in again.".into(),
+                "internal" => "Something went wrong on our side. Please try again.".into(),
+                _ => message.clone(),
+            },
+            AppError::Transport(_) => {
+                "Could not reach the server. Check your connection and try again.".into()
+            }
+        }
+    }
+
+    /// The message for one input field, if the services layer flagged it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Service { fields, .. } => {
+                fields.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone())
+            }
+            AppError::Transport(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Service { code, message, .. } => write!(f, "{code}: {message}"),
+            AppError::Transport(m) => write!(f, "transport: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<agentry_services::ServiceError> for AppError {
+    fn from(e: agentry_services::ServiceError) -> Self {
+        use agentry_services::ServiceError;
+        if let ServiceError::Internal(source) = &e {
+            tracing::error!(error = %source, "server function failed");
+        }
+        AppError::Service {
+            status: e.status(),
+            code: e.code().to_string(),
+            message: e.to_string(),
+            fields: e.fields().iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
+            retry_after: match e {
+                ServiceError::RateLimited { retry_after } => Some(retry_after),
+                _ => None,
+            },
+        }
+    }
+}
