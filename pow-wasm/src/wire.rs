@@ -6,7 +6,10 @@ use alloc::vec::Vec;
 
 /// Format a target as 16 lowercase hex digits, as sent in the challenge's `target` field.
 pub fn format_target(target: u64) -> String {
-    alloc::format!("{target:016x}")
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    (0..16)
+        .map(|i| HEX[((target >> (60 - 4 * i)) & 0xf) as usize] as char)
+        .collect()
 }
 
 /// Parse a target: exactly 16 hex digits (lowercase or uppercase). `None` otherwise.
@@ -19,7 +22,18 @@ pub fn parse_target(s: &str) -> Option<u64> {
 
 /// Format a nonce as a decimal string, as sent in a solution.
 pub fn format_nonce(nonce: u64) -> String {
-    alloc::format!("{nonce}")
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = nonce;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf[i..].iter().map(|&b| b as char).collect()
 }
 
 /// Parse a nonce: a canonical decimal u64 (ASCII digits only, no sign, no leading zeros

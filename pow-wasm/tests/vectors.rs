@@ -1,92 +1,39 @@
-//! PROTOCOL.md test vectors (also in `test-vectors.json`, used by the JS tests).
-#![allow(clippy::unwrap_used)]
+//! PROTOCOL.md test vectors, native (the wasm tests run the same checks in Chromium).
+#![cfg(not(target_arch = "wasm32"))]
 
-/// Shared vector data, also included by the wasm tests.
-pub mod data {
-    pub const SECRET: &[u8] = b"agentry-pow test vector secret";
-    pub const ID: [u8; 16] = [
-        0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
-        0xff,
-    ];
-    pub const EXPIRES_AT: u64 = 1_893_456_000;
-    pub const SUBJECT: u64 = 42;
-    pub fn public_key() -> Vec<u8> {
-        (1u8..=32).collect()
-    }
-    pub struct Vector {
-        pub difficulty: u8,
-        pub k: u8,
-        pub token: &'static str,
-        pub c: &'static str,
-        pub target: &'static str,
-        pub prefix0: &'static str,
-        pub nonces: &'static [u64],
-    }
-    pub const VECTORS: [Vector; 2] = [
-        Vector {
-            difficulty: 8,
-            k: 8,
-            token: "AQARIjNEVWZ3iJmqu8zd7v8ICAAAAABw29iAAAAAAAAAACofkktnj_xPvLY5HmZJv8mQ306hZDSnVJwAyNFtdziY2Q",
-            c: "a29c6689ff3c387db598d5a0f5116d118f0165d0848ea1ef4f2bb7fa7e8046b3",
-            target: "0100000000000000",
-            prefix0: "caf59bafe8b8101d",
-            nonces: &[163, 634, 952, 983, 1050, 1107, 1748, 2563],
-        },
-        Vector {
-            difficulty: 12,
-            k: 4,
-            token: "AQARIjNEVWZ3iJmqu8zd7v8MBAAAAABw29iAAAAAAAAAACoFUhsuLdX6VAlkf2vYcef3231GsPB7IG3lG1hvOOsiQA",
-            c: "bfcf5b14c852fe58427f39948c8a3c029803d75d69fd2e661d7c1797220f76d9",
-            target: "0010000000000000",
-            prefix0: "dd0b9be90ba20b30",
-            nonces: &[929, 12056, 18333, 20611],
-        },
-    ];
-    pub fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
+mod common;
+
+use common::data::*;
+use pow_wasm::*;
+
+#[test]
+fn protocol_vectors() {
+    common::check_vectors();
+    let pk = public_key();
+    for v in VECTORS.iter() {
+        let c = derive(v.token.as_bytes(), &pk);
+        let t = target_for_difficulty(v.difficulty as u32);
+        assert_eq!(solve(&c, t, v.k as usize, 2, |_| {}), v.nonces);
+        assert_eq!(
+            decode_token_unverified(v.token).map(|c| (c.difficulty, c.k, c.expires_at, c.subject)),
+            Ok((v.difficulty, v.k, EXPIRES_AT, SUBJECT))
+        );
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-mod native {
-    use super::data::*;
-    use pow_wasm::*;
+#[test]
+fn kernels_match_sha2() {
+    common::check_kernels();
+}
 
-    #[test]
-    fn protocol_vectors() {
-        let pk = public_key();
-        for v in VECTORS.iter() {
-            let claims = Claims {
-                id: ID,
-                difficulty: v.difficulty,
-                k: v.k,
-                expires_at: EXPIRES_AT,
-                subject: SUBJECT,
-            };
-            let token = issue_token(SECRET, &claims);
-            assert_eq!(token, v.token);
-            assert_eq!(decode_token_unverified(&token), Ok(claims));
-            let c = derive(token.as_bytes(), &pk);
-            assert_eq!(hex(&c), v.c);
-            assert_eq!(format_target(claims.target()), v.target);
-            assert_eq!(format_target(hash_prefix(&c, 0)), v.prefix0);
-            let mut out = Vec::new();
-            solve_range(&c, claims.target(), 0, u64::MAX, &mut out, v.k as usize);
-            assert_eq!(out, v.nonces);
-            assert_eq!(solve(&c, claims.target(), v.k as usize, 2, |_| {}), v.nonces);
-            assert_eq!(verify(SECRET, &token, &pk, v.nonces, EXPIRES_AT - 1), Ok(claims));
+#[test]
+fn json_vectors_match() {
+    let json = include_str!("../test-vectors.json");
+    for v in VECTORS.iter() {
+        for s in [v.token, v.c, v.target, v.prefix0] {
+            assert!(json.contains(s), "{s} missing from test-vectors.json");
         }
-    }
-
-    #[test]
-    fn json_vectors_match() {
-        let json = include_str!("../test-vectors.json");
-        for v in VECTORS.iter() {
-            for s in [v.token, v.c, v.target, v.prefix0] {
-                assert!(json.contains(s), "{s} missing from test-vectors.json");
-            }
-            let list: Vec<String> = v.nonces.iter().map(|n| format!("\"{n}\"")).collect();
-            assert!(json.contains(&list.join(", ")));
-        }
+        let list: Vec<String> = v.nonces.iter().map(|n| format!("\"{n}\"")).collect();
+        assert!(json.contains(&list.join(", ")));
     }
 }
