@@ -25,17 +25,10 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
 
 /// Creates an account and its first organization, signs in, and redirects to `/agents`.
 #[server(prefix = "/fn", endpoint = "signup")]
-pub async fn signup(
-    email: String,
-    password: String,
-    organization: String,
-) -> Result<(), AppError> {
+pub async fn signup(email: String, password: String, organization: String) -> Result<(), AppError> {
     let services = ctx::services()?;
     let meta = ctx::request_meta().await;
-    let (_me, session) = services
-        .signup(&email, &password, &organization, &meta)
-        .await
-        .map_err(ctx::fail)?;
+    let (_me, session) = services.signup(&email, &password, &organization, &meta).await.map_err(ctx::fail)?;
     ctx::set_cookie(&services.session_cookie(&session));
     leptos_axum::redirect("/agents");
     Ok(())
@@ -46,10 +39,7 @@ pub async fn signup(
 pub async fn login(email: String, password: String, next: String) -> Result<(), AppError> {
     let services = ctx::services()?;
     let meta = ctx::request_meta().await;
-    let (_me, session) = services
-        .login(&email, &password, &meta)
-        .await
-        .map_err(ctx::fail)?;
+    let (_me, session) = services.login(&email, &password, &meta).await.map_err(ctx::fail)?;
     ctx::set_cookie(&services.session_cookie(&session));
     leptos_axum::redirect(crate::routing::safe_next(&next).unwrap_or("/agents"));
     Ok(())
@@ -73,10 +63,7 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn switch_organization(org: String) -> Result<Me, AppError> {
     let services = ctx::services()?;
     let principal = ctx::require_principal(&services).await?;
-    services
-        .switch_organization(&principal, &org)
-        .await
-        .map_err(ctx::fail)
+    services.switch_organization(&principal, &org).await.map_err(ctx::fail)
 }
 
 /// The current organization's agents, or `None` when nobody is signed in.
@@ -86,11 +73,7 @@ pub async fn list_agents() -> Result<Option<Vec<AgentSummary>>, AppError> {
     let Some(principal) = ctx::principal(&services).await? else {
         return Ok(None);
     };
-    services
-        .list_agents(&principal)
-        .await
-        .map(Some)
-        .map_err(ctx::fail)
+    services.list_agents(&principal).await.map(Some).map_err(ctx::fail)
 }
 
 /// Request plumbing shared by the server functions: context, cookies, status codes.
@@ -104,8 +87,7 @@ mod ctx {
 
     /// The services handle the server provides to every request.
     pub fn services() -> Result<Services, AppError> {
-        use_context::<Services>()
-            .ok_or_else(|| AppError::Transport("services are not provided".into()))
+        use_context::<Services>().ok_or_else(|| AppError::Transport("services are not provided".into()))
     }
 
     /// Client address and user agent, as the server recorded them.
@@ -145,15 +127,12 @@ mod ctx {
 
     /// The signed-in principal, or a 401 error.
     pub async fn require_principal(services: &Services) -> Result<Principal, AppError> {
-        principal(services)
-            .await?
-            .ok_or_else(|| fail(ServiceError::Unauthorized))
+        principal(services).await?.ok_or_else(|| fail(ServiceError::Unauthorized))
     }
 
     /// Appends a `Set-Cookie` header to the response.
     pub fn set_cookie(value: &str) {
-        if let (Some(res), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value))
-        {
+        if let (Some(res), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
             res.append_header(header::SET_COOKIE, v);
         }
     }

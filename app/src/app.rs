@@ -57,10 +57,8 @@ fn Frame() -> impl IntoView {
     let switch = ServerAction::<SwitchOrganization>::new();
     // Signing in happens on a page and ends with a navigation; signing out and switching
     // happen in the nav. Following all three keeps the header in step with the cookie.
-    let me = Resource::new(
-        move || (location.pathname.get(), logout.version().get(), switch.version().get()),
-        |_| get_me(),
-    );
+    let me =
+        Resource::new(move || (location.pathname.get(), logout.version().get(), switch.version().get()), |_| get_me());
     provide_context(Session { me, logout, switch });
 
     // Tests (and curious people) can tell when the client has taken over.

@@ -50,18 +50,14 @@ impl AppError {
                 "internal" => "Something went wrong on our side. Please try again.".into(),
                 _ => message.clone(),
             },
-            AppError::Transport(_) => {
-                "Could not reach the server. Check your connection and try again.".into()
-            }
+            AppError::Transport(_) => "Could not reach the server. Check your connection and try again.".into(),
         }
     }
 
     /// The message for one input field, if the services layer flagged it.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {
-            AppError::Service { fields, .. } => {
-                fields.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone())
-            }
+            AppError::Service { fields, .. } => fields.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()),
             AppError::Transport(_) => None,
         }
     }

@@ -16,13 +16,8 @@ pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let error = action_error(action.into());
     let query = use_query_map();
-    let next = move || {
-        query
-            .read()
-            .get("next")
-            .filter(|n| safe_next(n).is_some())
-            .unwrap_or_else(|| "/agents".to_string())
-    };
+    let next =
+        move || query.read().get("next").filter(|n| safe_next(n).is_some()).unwrap_or_else(|| "/agents".to_string());
     let pending = action.pending();
     view! {
         <Title text="Log in" />
