@@ -30,7 +30,7 @@ pub struct Session {
     pub switch: ServerAction<SwitchOrganization>,
 }
 
-/// The signed-in user, if the session resource has loaded and someone is signed in.
+/// The [`Session`] context that the app root provides to every page and component.
 pub fn use_session() -> Session {
     expect_context::<Session>()
 }

@@ -145,7 +145,7 @@ test('a wrong password shows the services error in the live region (hydrated)', 
   }
 });
 
-test('forms work without JavaScript: sign up, then a failed log-in shows its error', async () => {
+test('forms work without JavaScript: sign up, duplicate sign-up error, log in, sign out', async () => {
   const { context, page, problems } = await openPage({ javaScriptEnabled: false });
   const email = uniqueEmail('nojs');
   try {
@@ -178,6 +178,10 @@ test('forms work without JavaScript: sign up, then a failed log-in shows its err
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL((url) => url.pathname === '/login');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Log in' }).waitFor();
+
+    // Signed out, the agents page redirects (a real 302 from the server) to log in.
+    await page.goto('/agents');
+    await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === '/agents');
 
     assert.deepEqual(problems, []);
   } finally {
