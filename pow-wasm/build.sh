@@ -25,7 +25,7 @@ build_one() { # flavor rustflags
     --target wasm32-unknown-unknown --profile pow-wasm --features wasm
   local out="$DIST/$flavor"
   rm -rf "$out.tmp" && mkdir -p "$out.tmp"
-  "$WASM_BINDGEN" --target web --no-typescript --out-name pow_wasm --out-dir "$out.tmp" \
+  "$WASM_BINDGEN" --target web --no-typescript --remove-name-section --remove-producers-section --out-name pow_wasm --out-dir "$out.tmp" \
     "$tdir/wasm32-unknown-unknown/pow-wasm/pow_wasm.wasm"
   if command -v wasm-opt >/dev/null 2>&1; then
     local feat="--enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue"

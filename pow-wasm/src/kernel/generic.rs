@@ -4,6 +4,9 @@ use super::{IV, K};
 
 /// A 32-bit SHA-256 word, or several of them processed in lock step (SIMD lanes).
 pub(crate) trait Word: Copy {
+    /// Run rounds 39–62 as a loop instead of unrolled (smaller code; used for SIMD so
+    /// that the wasm stays under 40 KB).
+    const ROLL: bool = false;
     fn splat(x: u32) -> Self;
     fn add(self, o: Self) -> Self;
     fn xor(self, o: Self) -> Self;
@@ -228,9 +231,10 @@ macro_rules! sched {
 #[inline(always)]
 pub(crate) fn tail<W: Word>(blk: &Block, w8: W) -> (W, W) {
     let mut w = [W::splat(0); 64];
-    sched!(w, blk, w8,
-        23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43
-        44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63);
+    sched!(w, blk, w8, 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38);
+    if !W::ROLL {
+        sched!(w, blk, w8, 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63);
+    }
     let mut a = W::splat(blk.a9).add(w8);
     let mut e = W::splat(blk.e9).add(w8);
     let mut b = W::splat(blk.bcd[0]);
@@ -246,11 +250,26 @@ pub(crate) fn tail<W: Word>(blk: &Block, w8: W) -> (W, W) {
         ($($t:literal)*) => {$( round!(a, b, c, d, e, f, g, h, W::splat(K[$t]).add(w[$t])); )*};
     }
     rounds_const!(9 10 11 12 13 14 15 16 17 18 19 20 21 22);
-    rounds_var!(23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43
-        44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62);
+    rounds_var!(23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38);
+    if W::ROLL {
+        // From W39 on, every schedule term depends on W8.
+        for t in 39..63 {
+            w[t] = ssig1(w[t - 2]).add(w[t - 7]).add(ssig0(w[t - 15])).add(w[t - 16]);
+            round!(a, b, c, d, e, f, g, h, W::splat(K[t]).add(w[t]));
+        }
+        w[63] = ssig1(w[61]).add(w[56]).add(ssig0(w[48])).add(w[47]);
+    } else {
+        rounds_var!(39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62);
+    }
     // Round 63: only `a` is needed; `b` is the previous `a`.
     let t1 = h.add(bsig1(e)).add(ch(e, f, g)).add(W::splat(K[63]).add(w[63]));
     let t2 = bsig0(a).add(maj(a, b, c));
     let a64 = t1.add(t2);
     (a64.add(W::splat(IV[0])), a.add(W::splat(IV[1])))
+}
+
+/// The scalar tail as one out-of-line function, so that wasm builds carry one copy.
+#[inline(never)]
+pub(crate) fn tail_u32(blk: &Block, w8: u32) -> (u32, u32) {
+    tail::<u32>(blk, w8)
 }

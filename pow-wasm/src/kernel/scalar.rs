@@ -1,6 +1,6 @@
 //! Portable scalar kernel (one nonce at a time) with per-challenge precomputation.
 
-use super::generic::{tail, Block};
+use super::generic::{tail_u32, Block};
 
 /// Scan low words `lo_start .. lo_end` (`lo_end <= 2^32`) of the block with high word `hi`.
 /// `hit` receives each nonce whose prefix is below `target`, in increasing order, and
@@ -18,7 +18,7 @@ pub(crate) fn search_block(
     let base = (hi as u64) << 32;
     let mut lo = lo_start;
     while lo < lo_end {
-        let (h0, h1) = tail::<u32>(blk, (lo as u32).swap_bytes());
+        let (h0, h1) = tail_u32(blk, (lo as u32).swap_bytes());
         if h0 <= thi && (((h0 as u64) << 32) | h1 as u64) < target && !hit(base | lo) {
             return lo + 1 - lo_start;
         }
@@ -29,6 +29,6 @@ pub(crate) fn search_block(
 
 /// `SHA-256(C ‖ nonce_le)` prefix computed by the scalar kernel (for cross-checks).
 pub(crate) fn prefix(blk: &Block, lo: u32) -> u64 {
-    let (h0, h1) = tail::<u32>(blk, lo.swap_bytes());
+    let (h0, h1) = tail_u32(blk, lo.swap_bytes());
     ((h0 as u64) << 32) | h1 as u64
 }

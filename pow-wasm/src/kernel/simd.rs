@@ -1,12 +1,13 @@
 //! WebAssembly SIMD128 kernel: four nonces per step in the four `u32` lanes of a `v128`.
 
-use super::generic::{tail, Block, Word};
+use super::generic::{tail, tail_u32, Block, Word};
 use core::arch::wasm32::*;
 
 #[derive(Clone, Copy)]
 struct V(v128);
 
 impl Word for V {
+    const ROLL: bool = true;
     #[inline(always)]
     fn splat(x: u32) -> Self {
         V(u32x4_splat(x))
@@ -90,7 +91,7 @@ pub(crate) fn search_block(
         lanes = i32x4_add(lanes, four);
     }
     while lo < lo_end {
-        let (h0, h1) = tail::<u32>(blk, (lo as u32).swap_bytes());
+        let (h0, h1) = tail_u32(blk, (lo as u32).swap_bytes());
         if (((h0 as u64) << 32) | h1 as u64) < target && !hit(base | lo) {
             return lo + 1 - lo_start;
         }
