@@ -26,8 +26,7 @@ mod wire;
 #[cfg(feature = "std")]
 pub use native::{solve, Progress};
 pub use token::{
-    decode_token_unverified, issue_token, verify, verify_nonces, Claims, VerifyError,
-    TOKEN_CHARS, TOKEN_VERSION,
+    decode_token_unverified, issue_token, verify, verify_nonces, Claims, VerifyError, TOKEN_CHARS, TOKEN_VERSION,
 };
 pub use wire::{format_nonce, format_target, parse_nonce, parse_nonces, parse_target};
 
@@ -89,10 +88,7 @@ fn block_bytes(c: &[u8; 32], nonce: u64) -> [u8; 64] {
 #[inline]
 fn compress_prefix(block: &[u8; 64]) -> u64 {
     let mut st = kernel::IV;
-    sha2::compress256(
-        &mut st,
-        core::slice::from_ref(sha2::digest::generic_array::GenericArray::from_slice(block)),
-    );
+    sha2::compress256(&mut st, core::slice::from_ref(sha2::digest::generic_array::GenericArray::from_slice(block)));
     ((st[0] as u64) << 32) | st[1] as u64
 }
 
@@ -166,17 +162,8 @@ impl Solver {
     /// Precompute the per-challenge state for a given kernel. An unavailable kernel
     /// falls back to [`Kernel::Scalar`].
     pub fn with_kernel(c: &[u8; 32], target: u64, kernel: Kernel) -> Self {
-        let kernel = if kernel.available() {
-            kernel
-        } else {
-            Kernel::Scalar
-        };
-        Solver {
-            c: *c,
-            ch: Challenge::new(c),
-            target,
-            kernel,
-        }
+        let kernel = if kernel.available() { kernel } else { Kernel::Scalar };
+        Solver { c: *c, ch: Challenge::new(c), target, kernel }
     }
 
     /// The kernel in use.
@@ -238,13 +225,7 @@ impl Solver {
     }
 }
 
-fn search_sha2(
-    c: &[u8; 32],
-    start: u64,
-    count: u64,
-    target: u64,
-    hit: &mut dyn FnMut(u64) -> bool,
-) -> u64 {
+fn search_sha2(c: &[u8; 32], start: u64, count: u64, target: u64, hit: &mut dyn FnMut(u64) -> bool) -> u64 {
     let mut b = block_bytes(c, start);
     for i in 0..count {
         let n = start + i;
@@ -260,13 +241,6 @@ fn search_sha2(
 /// appending them to `out` in increasing order and stopping once `out.len() >= want`.
 /// Uses the fastest kernel for the build ([`Kernel::best`]). Returns the number of nonces
 /// tried. A `target` of 0 returns immediately.
-pub fn solve_range(
-    c: &[u8; 32],
-    target: u64,
-    start: u64,
-    count: u64,
-    out: &mut Vec<u64>,
-    want: usize,
-) -> u64 {
+pub fn solve_range(c: &[u8; 32], target: u64, start: u64, count: u64, out: &mut Vec<u64>, want: usize) -> u64 {
     Solver::new(c, target).search(start, count, out, want)
 }

@@ -46,21 +46,11 @@ impl State {
 /// end. The result is sorted and identical to a single-threaded [`crate::solve_range`]
 /// from 0. Returns an empty vector for `k == 0` or `target == 0` (unsolvable); if threads
 /// cannot be spawned (e.g. on wasm), the calling thread does all the work.
-pub fn solve(
-    c: &[u8; 32],
-    target: u64,
-    k: usize,
-    threads: usize,
-    progress: impl Fn(Progress) + Sync,
-) -> Vec<u64> {
+pub fn solve(c: &[u8; 32], target: u64, k: usize, threads: usize, progress: impl Fn(Progress) + Sync) -> Vec<u64> {
     if k == 0 || target == 0 {
         return Vec::new();
     }
-    let threads = if threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        threads
-    };
+    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
     let solver = Solver::new(c, target);
     let started = Instant::now();
     let state = Mutex::new(State {

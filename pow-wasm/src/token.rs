@@ -200,9 +200,7 @@ fn decode_raw(token: &str) -> Result<([u8; PAYLOAD_LEN], [u8; TAG_LEN]), VerifyE
         return Err(VerifyError::Malformed);
     }
     let mut buf = [0u8; RAW_LEN + 3];
-    let n = URL_SAFE_NO_PAD
-        .decode_slice(token.as_bytes(), &mut buf)
-        .map_err(|_| VerifyError::Malformed)?;
+    let n = URL_SAFE_NO_PAD.decode_slice(token.as_bytes(), &mut buf).map_err(|_| VerifyError::Malformed)?;
     if n != RAW_LEN {
         return Err(VerifyError::Malformed);
     }
@@ -226,10 +224,7 @@ pub fn decode_token_unverified(token: &str) -> Result<Claims, VerifyError> {
 /// distinct, each with [`hash_prefix`] `< target`. Errors report the first failing index.
 pub fn verify_nonces(c: &[u8; 32], target: u64, k: usize, nonces: &[u64]) -> Result<(), VerifyError> {
     if nonces.len() != k {
-        return Err(VerifyError::WrongCount {
-            expected: k,
-            got: nonces.len(),
-        });
+        return Err(VerifyError::WrongCount { expected: k, got: nonces.len() });
     }
     for (i, n) in nonces.iter().enumerate() {
         if nonces[..i].contains(n) {
@@ -264,10 +259,7 @@ pub fn verify(
     let claims = Claims::from_payload(&payload)?;
     claims.check_ranges()?;
     if now_unix >= claims.expires_at {
-        return Err(VerifyError::Expired {
-            expires_at: claims.expires_at,
-            now: now_unix,
-        });
+        return Err(VerifyError::Expired { expires_at: claims.expires_at, now: now_unix });
     }
     let c = derive(token.as_bytes(), public_key);
     verify_nonces(&c, claims.target(), claims.k as usize, nonces)?;

@@ -18,23 +18,16 @@ impl Searcher {
     /// `c`: the 32-byte challenge value; `target_hex`: 16 hex digits.
     #[wasm_bindgen(constructor)]
     pub fn new(c: &[u8], target_hex: &str) -> Result<Searcher, JsError> {
-        let c: [u8; 32] = c
-            .try_into()
-            .map_err(|_| JsError::new("C must be 32 bytes"))?;
+        let c: [u8; 32] = c.try_into().map_err(|_| JsError::new("C must be 32 bytes"))?;
         let target = parse_target(target_hex).ok_or_else(|| JsError::new("bad target"))?;
-        Ok(Searcher {
-            inner: Solver::new(&c, target),
-            tried: 0,
-        })
+        Ok(Searcher { inner: Solver::new(&c, target), tried: 0 })
     }
 
     /// Scan `start .. start + count`, returning up to `want` valid nonces in increasing
     /// order; [`Searcher::tried`] then holds how many nonces were tried.
     pub fn search(&mut self, start: u64, count: u32, want: u32) -> Vec<u64> {
         let mut out = Vec::new();
-        self.tried = self
-            .inner
-            .search(start, count as u64, &mut out, want as usize);
+        self.tried = self.inner.search(start, count as u64, &mut out, want as usize);
         out
     }
 
@@ -66,9 +59,7 @@ pub fn target_for_difficulty_hex(bits: u32) -> String {
 /// The hash prefix of `nonce` for `c`, as 16 hex digits.
 #[wasm_bindgen(js_name = hashPrefix)]
 pub fn hash_prefix_hex(c: &[u8], nonce: u64) -> Result<String, JsError> {
-    let c: [u8; 32] = c
-        .try_into()
-        .map_err(|_| JsError::new("C must be 32 bytes"))?;
+    let c: [u8; 32] = c.try_into().map_err(|_| JsError::new("C must be 32 bytes"))?;
     Ok(crate::format_target(hash_prefix(&c, nonce)))
 }
 
@@ -86,9 +77,7 @@ pub fn check_nonces(c: &[u8], target_hex: &str, k: u32, nonces: &[u64]) -> Optio
         Ok(()) => None,
         Err(e) => {
             let mut msg = String::from(e.code());
-            if let crate::VerifyError::DuplicateNonce { index }
-            | crate::VerifyError::NonceAboveTarget { index } = e
-            {
+            if let crate::VerifyError::DuplicateNonce { index } | crate::VerifyError::NonceAboveTarget { index } = e {
                 msg.push_str(" at index ");
                 msg.push_str(&crate::format_nonce(index as u64));
             }

@@ -7,9 +7,7 @@ use alloc::vec::Vec;
 /// Format a target as 16 lowercase hex digits, as sent in the challenge's `target` field.
 pub fn format_target(target: u64) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    (0..16)
-        .map(|i| HEX[((target >> (60 - 4 * i)) & 0xf) as usize] as char)
-        .collect()
+    (0..16).map(|i| HEX[((target >> (60 - 4 * i)) & 0xf) as usize] as char).collect()
 }
 
 /// Parse a target: exactly 16 hex digits (lowercase or uppercase). `None` otherwise.
@@ -51,9 +49,5 @@ pub fn parse_nonce(s: &str) -> Option<u64> {
 
 /// Parse a solution's decimal-string nonces; the error names the first bad index.
 pub fn parse_nonces<S: AsRef<str>>(items: &[S]) -> Result<Vec<u64>, VerifyError> {
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, s)| parse_nonce(s.as_ref()).ok_or(VerifyError::BadNonce { index: i }))
-        .collect()
+    items.iter().enumerate().map(|(i, s)| parse_nonce(s.as_ref()).ok_or(VerifyError::BadNonce { index: i })).collect()
 }

@@ -14,21 +14,13 @@ fn reference_prefix(c: &[u8; 32], nonce: u64) -> u64 {
 }
 
 fn naive(c: &[u8; 32], target: u64, start: u64, count: u64) -> Vec<u64> {
-    (start..start + count)
-        .filter(|&n| reference_prefix(c, n) < target)
-        .collect()
+    (start..start + count).filter(|&n| reference_prefix(c, n) < target).collect()
 }
 
 const SECRET: &[u8] = b"agentry-test-secret-do-not-use-in-production";
 
 fn claims(difficulty: u8, k: u8) -> Claims {
-    Claims {
-        id: *b"0123456789abcdef",
-        difficulty,
-        k,
-        expires_at: 1_900_000_000,
-        subject: 42,
-    }
+    Claims { id: *b"0123456789abcdef", difficulty, k, expires_at: 1_900_000_000, subject: 42 }
 }
 
 #[test]
@@ -144,23 +136,14 @@ fn token_roundtrip_and_verify() {
     dup[5] = dup[2];
     assert_eq!(verify(SECRET, &tok, pk, &dup, now), Err(VerifyError::DuplicateNonce { index: 5 }));
     // Wrong count.
-    assert_eq!(
-        verify(SECRET, &tok, pk, &nonces[..7], now),
-        Err(VerifyError::WrongCount { expected: 8, got: 7 })
-    );
+    assert_eq!(verify(SECRET, &tok, pk, &nonces[..7], now), Err(VerifyError::WrongCount { expected: 8, got: 7 }));
     let mut nine = nonces.clone();
     nine.push(nonces[0] + 1);
     assert!(matches!(verify(SECRET, &tok, pk, &nine, now), Err(VerifyError::WrongCount { .. })));
     // Another public key.
-    assert!(matches!(
-        verify(SECRET, &tok, b"pk-2", &nonces, now),
-        Err(VerifyError::NonceAboveTarget { .. })
-    ));
+    assert!(matches!(verify(SECRET, &tok, b"pk-2", &nonces, now), Err(VerifyError::NonceAboveTarget { .. })));
     // Expiry is exclusive.
-    assert!(matches!(
-        verify(SECRET, &tok, pk, &nonces, cl.expires_at),
-        Err(VerifyError::Expired { .. })
-    ));
+    assert!(matches!(verify(SECRET, &tok, pk, &nonces, cl.expires_at), Err(VerifyError::Expired { .. })));
     assert!(verify(SECRET, &tok, pk, &nonces, cl.expires_at - 1).is_ok());
     // Other secret.
     assert_eq!(verify(b"other", &tok, pk, &nonces, now), Err(VerifyError::BadMac));

@@ -110,11 +110,7 @@ impl Challenge {
         }
         let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = IV;
         for t in 0..8 {
-            let t1 = h
-                .wrapping_add(bsig1(e))
-                .wrapping_add(ch(e, f, g))
-                .wrapping_add(K[t])
-                .wrapping_add(w[t]);
+            let t1 = h.wrapping_add(bsig1(e)).wrapping_add(ch(e, f, g)).wrapping_add(K[t]).wrapping_add(w[t]);
             let t2 = bsig0(a).wrapping_add(<u32 as Word>::maj(a, b, c));
             h = g;
             g = f;
@@ -126,18 +122,9 @@ impl Challenge {
             a = t1.wrapping_add(t2);
         }
         // Round 8 without W8.
-        let t1 = h
-            .wrapping_add(bsig1(e))
-            .wrapping_add(<u32 as Word>::ch(e, f, g))
-            .wrapping_add(K[8]);
+        let t1 = h.wrapping_add(bsig1(e)).wrapping_add(<u32 as Word>::ch(e, f, g)).wrapping_add(K[8]);
         let t2 = bsig0(a).wrapping_add(<u32 as Word>::maj(a, b, c));
-        Challenge {
-            w,
-            a9: t1.wrapping_add(t2),
-            e9: d.wrapping_add(t1),
-            bcd: [a, b, c],
-            fgh: [e, f, g],
-        }
+        Challenge { w, a9: t1.wrapping_add(t2), e9: d.wrapping_add(t1), bcd: [a, b, c], fgh: [e, f, g] }
     }
 
     /// Precompute everything that depends only on the nonce's high 32 bits.
@@ -149,10 +136,7 @@ impl Challenge {
         w[15] = 320;
         // W16..W22 do not depend on W8.
         for t in 16..23 {
-            w[t] = ssig1(w[t - 2])
-                .wrapping_add(w[t - 7])
-                .wrapping_add(ssig0(w[t - 15]))
-                .wrapping_add(w[t - 16]);
+            w[t] = ssig1(w[t - 2]).wrapping_add(w[t - 7]).wrapping_add(ssig0(w[t - 15])).wrapping_add(w[t - 16]);
         }
         let mut kw = [0u32; 23];
         for t in 9..23 {
@@ -176,14 +160,7 @@ impl Challenge {
             }
             *slot = s;
         }
-        Block {
-            a9: self.a9,
-            e9: self.e9,
-            bcd: self.bcd,
-            fgh: self.fgh,
-            kw,
-            cadd,
-        }
+        Block { a9: self.a9, e9: self.e9, bcd: self.bcd, fgh: self.fgh, kw, cadd }
     }
 }
 
@@ -268,8 +245,9 @@ pub(crate) fn tail<W: Word>(blk: &Block, w8: W) -> (W, W) {
     (a64.add(W::splat(IV[0])), a.add(W::splat(IV[1])))
 }
 
-/// The scalar tail as one out-of-line function, so that wasm builds carry one copy.
-#[inline(never)]
+/// The scalar tail as one out-of-line function on wasm, so that wasm builds carry one copy.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 pub(crate) fn tail_u32(blk: &Block, w8: u32) -> (u32, u32) {
     tail::<u32>(blk, w8)
 }

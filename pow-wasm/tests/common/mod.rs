@@ -3,20 +3,14 @@
 
 pub mod data;
 
+use data::*;
 use pow_wasm::*;
 use sha2::{Digest, Sha256};
-use data::*;
 
 pub fn check_vectors() {
     let pk = public_key();
     for v in VECTORS.iter() {
-        let claims = Claims {
-            id: ID,
-            difficulty: v.difficulty,
-            k: v.k,
-            expires_at: EXPIRES_AT,
-            subject: SUBJECT,
-        };
+        let claims = Claims { id: ID, difficulty: v.difficulty, k: v.k, expires_at: EXPIRES_AT, subject: SUBJECT };
         let token = issue_token(SECRET, &claims);
         assert_eq!(token, v.token);
         let c = derive(token.as_bytes(), &pk);
@@ -43,9 +37,7 @@ pub fn check_kernels() {
     let c = derive(b"wasm-kernels", b"pk");
     let t = target_for_difficulty(5);
     let start = 0x1_0000_0000u64 - 101;
-    let expected: Vec<u64> = (start..start + 1003)
-        .filter(|&n| reference_prefix(&c, n) < t)
-        .collect();
+    let expected: Vec<u64> = (start..start + 1003).filter(|&n| reference_prefix(&c, n) < t).collect();
     for kernel in [Kernel::best(), Kernel::Scalar] {
         let s = Solver::with_kernel(&c, t, kernel);
         let mut out = Vec::new();
