@@ -208,10 +208,7 @@ macro_rules! sched {
 #[inline(always)]
 pub(crate) fn tail<W: Word>(blk: &Block, w8: W) -> (W, W) {
     let mut w = [W::splat(0); 64];
-    sched!(w, blk, w8, 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38);
-    if !W::ROLL {
-        sched!(w, blk, w8, 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63);
-    }
+
     let mut a = W::splat(blk.a9).add(w8);
     let mut e = W::splat(blk.e9).add(w8);
     let mut b = W::splat(blk.bcd[0]);
@@ -223,8 +220,12 @@ pub(crate) fn tail<W: Word>(blk: &Block, w8: W) -> (W, W) {
     macro_rules! rounds_const {
         ($($t:literal)*) => {$( round!(a, b, c, d, e, f, g, h, W::splat(blk.kw[$t])); )*};
     }
+    // Each schedule word is computed right before its round, so few are live at once.
     macro_rules! rounds_var {
-        ($($t:literal)*) => {$( round!(a, b, c, d, e, f, g, h, W::splat(K[$t]).add(w[$t])); )*};
+        ($($t:literal)*) => {$(
+            sched!(w, blk, w8, $t);
+            round!(a, b, c, d, e, f, g, h, W::splat(K[$t]).add(w[$t]));
+        )*};
     }
     rounds_const!(9 10 11 12 13 14 15 16 17 18 19 20 21 22);
     rounds_var!(23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38);
@@ -237,6 +238,7 @@ pub(crate) fn tail<W: Word>(blk: &Block, w8: W) -> (W, W) {
         w[63] = ssig1(w[61]).add(w[56]).add(ssig0(w[48])).add(w[47]);
     } else {
         rounds_var!(39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62);
+        sched!(w, blk, w8, 63);
     }
     // Round 63: only `a` is needed; `b` is the previous `a`.
     let t1 = h.add(bsig1(e)).add(ch(e, f, g)).add(W::splat(K[63]).add(w[63]));
