@@ -22,6 +22,7 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
 }
 
 /// `axum::extract::Query` with problem rejections (400).
+#[allow(dead_code)] // used by the registration endpoints
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(Rejection))]
 pub struct Query<T>(pub T);

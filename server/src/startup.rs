@@ -120,7 +120,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(axum::middleware::from_fn(problemify))
         .layer(CatchPanicLayer::new())
-        .layer(TimeoutLayer::new(settings.request_timeout))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
         .layer(DefaultBodyLimit::max(settings.max_body))
         .layer(axum::middleware::from_fn(request_meta))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf));

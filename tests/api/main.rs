@@ -1,1 +1,6 @@
+//! API integration tests: the real server, real HTTP, SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used)]
 
+mod accounts;
+mod api_keys;
+mod http_basics;
