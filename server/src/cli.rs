@@ -64,6 +64,7 @@ impl ServeArgs {
         let services = agentry_services::Config {
             public_url: public_url.trim_end_matches('/').to_string(),
             secret: self.secret.clone(),
+            smtp_url: self.smtp_url.clone().filter(|u| !u.is_empty()),
             ..Default::default()
         };
         Settings {

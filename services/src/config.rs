@@ -19,6 +19,11 @@ pub struct Config {
     pub signup_limit_per_ip: u64,
     /// The rate-limit window.
     pub rate_window: Duration,
+    /// SMTP server URL (`smtp://host:port`, `smtps://user:pass@host`). `None`: emails stay
+    /// in the outbox.
+    pub smtp_url: Option<String>,
+    /// The From address of emails.
+    pub mail_from: String,
 }
 
 impl Default for Config {
@@ -31,6 +36,8 @@ impl Default for Config {
             login_limit_per_email: 10,
             signup_limit_per_ip: 20,
             rate_window: Duration::from_secs(300),
+            smtp_url: None,
+            mail_from: "Agentry <agentry@localhost>".into(),
         }
     }
 }

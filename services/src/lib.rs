@@ -20,6 +20,8 @@ mod config;
 #[cfg(feature = "server")]
 mod error;
 #[cfg(feature = "server")]
+mod outbox;
+#[cfg(feature = "server")]
 mod principal;
 #[cfg(feature = "server")]
 pub mod rate_limit;

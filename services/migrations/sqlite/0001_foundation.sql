@@ -79,13 +79,19 @@ CREATE INDEX audit_log_org ON audit_log(org_id, id);
 CREATE TABLE agents (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     uuid TEXT NOT NULL UNIQUE,
-    org_id BIGINT NOT NULL REFERENCES organizations(id),
+    -- NULL only while an invite to an address without an account is pending.
+    org_id BIGINT REFERENCES organizations(id),
     owner_id BIGINT REFERENCES users(id),
     name TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
     registration TEXT NOT NULL CHECK (registration IN ('pending_invite', 'registered', 'revoked')),
+    -- 1 while the agent holds a seat in org_id (pending invite or registered, not revoked).
+    holds_seat BIGINT NOT NULL DEFAULT 0,
     public_key TEXT UNIQUE,
+    -- JSON object: registration mode, invite cancel reason, revoke reason, ...
+    metadata TEXT NOT NULL DEFAULT '{}',
     created_at BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL
+    updated_at BIGINT NOT NULL,
+    revoked_at BIGINT
 );
 CREATE INDEX agents_org ON agents(org_id, id);
