@@ -2,7 +2,7 @@
 
 use crate::middleware::{csrf, request_meta};
 use crate::problem::problemify;
-use crate::routes::{auth, docs, health, keys};
+use crate::routes::{auth, docs, health, keys, outbox, registration};
 use crate::web;
 use agentry_services::Services;
 use axum::extract::{DefaultBodyLimit, FromRef, Request};
@@ -101,6 +101,8 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .route("/api/v1/me/organization", post(auth::switch_organization))
         .route("/api/v1/api-keys", post(keys::create).get(keys::list))
         .route("/api/v1/api-keys/{id}", delete(keys::revoke))
+        .merge(registration::router())
+        .merge(outbox::router())
         .route("/api/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::reference))
         .route("/api", get(docs::reference))

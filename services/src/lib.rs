@@ -20,7 +20,13 @@ mod config;
 #[cfg(feature = "server")]
 mod error;
 #[cfg(feature = "server")]
+mod invites;
+#[cfg(feature = "server")]
+pub mod mailer;
+#[cfg(feature = "server")]
 mod outbox;
+#[cfg(feature = "server")]
+mod registration;
 #[cfg(feature = "server")]
 mod principal;
 #[cfg(feature = "server")]

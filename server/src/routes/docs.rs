@@ -31,7 +31,10 @@ impl Modify for Security {
 
 /// The document, built once.
 pub fn openapi() -> Doc {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::routes::registration::ApiDoc::openapi());
+    doc.merge(crate::routes::outbox::ApiDoc::openapi());
+    doc
 }
 
 /// `GET /api/openapi.json`.

@@ -4,3 +4,5 @@ pub mod auth;
 pub mod docs;
 pub mod health;
 pub mod keys;
+pub mod outbox;
+pub mod registration;

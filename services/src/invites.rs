@@ -1,0 +1,1 @@
+//! invites (see docs/REGISTRATION.md).

@@ -1,0 +1,1 @@
+//! mailer (see docs/REGISTRATION.md).
