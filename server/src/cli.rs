@@ -1,4 +1,5 @@
-//! Command-line interface: `agentry [serve]` starts the server.
+//! Command-line interface: `agentry [serve]` starts the server; `agentry agent register`
+//! registers an agent with a server.
 
 use crate::startup::{Application, Settings};
 use clap::{Args, Parser, Subcommand};
@@ -22,6 +23,9 @@ pub struct Cli {
 enum Command {
     /// Start the HTTP server (the default).
     Serve(ServeArgs),
+    /// Work with agents on an Agentry server (`agentry agent register --help`).
+    #[command(subcommand)]
+    Agent(crate::agent_cli::AgentCommand),
 }
 
 /// Options of the server.
@@ -38,8 +42,15 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
     /// SMTP server URL (for example `smtp://user:pass@host:587`). Unset: emails go to the
     /// outbox table and the log.
-    #[arg(long, env = "AGENTRY_SMTP_URL")]
+    #[arg(long, env = "AGENTRY_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// The From address of emails.
+    #[arg(long, env = "AGENTRY_MAIL_FROM", default_value = "Agentry <agentry@localhost>")]
+    pub mail_from: String,
+    /// Seconds between the mail worker's looks at the outbox (it is also woken whenever an
+    /// email is queued).
+    #[arg(long, env = "AGENTRY_MAIL_POLL_INTERVAL", default_value_t = 5)]
+    pub mail_poll_interval: u64,
     /// HMAC key for signed tokens. Unset: one is generated once and kept in the database.
     #[arg(long, env = "AGENTRY_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
@@ -65,6 +76,7 @@ impl ServeArgs {
             public_url: public_url.trim_end_matches('/').to_string(),
             secret: self.secret.clone(),
             smtp_url: self.smtp_url.clone().filter(|u| !u.is_empty()),
+            mail_from: self.mail_from.clone(),
             ..Default::default()
         };
         Settings {
@@ -82,10 +94,13 @@ impl ServeArgs {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let args = match cli.command {
         Some(Command::Serve(args)) => args,
+        Some(Command::Agent(cmd)) => return crate::agent_cli::run(cmd).await,
         None => cli.serve,
     };
     init_tracing(&args.log_format);
-    let app = Application::build(args.settings()).await?;
+    let app = Application::build(args.settings())
+        .await?
+        .with_mail_poll_interval(std::time::Duration::from_secs(args.mail_poll_interval.max(1)));
     tracing::info!(addr = %app.addr(), "agentry listening");
     app.run_until_stopped().await?;
     Ok(())

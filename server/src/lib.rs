@@ -3,6 +3,9 @@
 //! A request goes route → [`agentry_services::Services`] → storage; this crate only
 //! adapts HTTP to the services layer and back.
 
+#![recursion_limit = "256"]
+
+pub mod agent_cli;
 pub mod cli;
 mod extract;
 mod middleware;

@@ -4,6 +4,7 @@ use crate::middleware::{csrf, request_meta};
 use crate::problem::problemify;
 use crate::routes::{auth, docs, health, keys, outbox, registration};
 use crate::web;
+use agentry_services::mailer::{Mailer, Worker};
 use agentry_services::Services;
 use axum::extract::{DefaultBodyLimit, FromRef, Request};
 use axum::http::{header, HeaderName, HeaderValue};
@@ -57,11 +58,22 @@ pub struct Application {
     addr: SocketAddr,
     router: Router,
     services: Services,
+    /// The SMTP sender, when `smtp_url` is set: a worker delivers the outbox with it.
+    mailer: Option<Mailer>,
+    mail_poll_interval: Duration,
 }
+
+/// How often the mail worker looks for due emails when nothing wakes it.
+pub const DEFAULT_MAIL_POLL_INTERVAL: Duration = Duration::from_secs(5);
 
 impl Application {
     /// Opens storage, builds the router, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // A bad SMTP URL fails the start, not every delivery.
+        let mailer = match &settings.services.smtp_url {
+            Some(url) => Some(Mailer::from_url(url, &settings.services.mail_from)?),
+            None => None,
+        };
         let services = Services::open(&settings.database_url, settings.services.clone()).await?;
         let listener = TcpListener::bind(settings.addr).await?;
         let addr = listener.local_addr()?;
@@ -71,7 +83,7 @@ impl Application {
             services: services.clone(),
         };
         let router = router(state, &settings);
-        Ok(Self { listener, addr, router, services })
+        Ok(Self { listener, addr, router, services, mailer, mail_poll_interval: DEFAULT_MAIL_POLL_INTERVAL })
     }
 
     /// The bound address (useful with port 0).
@@ -84,11 +96,24 @@ impl Application {
         &self.services
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    /// Sets how often the mail worker polls the outbox (it is also woken when an email is
+    /// queued in this process).
+    pub fn with_mail_poll_interval(mut self, interval: Duration) -> Self {
+        self.mail_poll_interval = interval;
+        self
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests. With SMTP
+    /// configured, a mail worker delivers the outbox meanwhile and stops with the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+        let worker = self.mailer.map(|m| Worker::spawn(self.services.clone(), m, self.mail_poll_interval));
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
-            .await
+            .await;
+        if let Some(worker) = worker {
+            worker.stop().await;
+        }
+        served
     }
 }
 
@@ -109,7 +134,11 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .route("/api/{*rest}", axum::routing::any(crate::problem::not_found));
     let x_request_id = HeaderName::from_static("x-request-id");
     let layers = ServiceBuilder::new()
-        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE, HeaderName::from_static("x-api-key")]))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+            HeaderName::from_static("x-api-key"),
+        ]))
         .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The path only: query strings can carry invite tokens.
@@ -117,7 +146,10 @@ fn router(state: AppState, settings: &Settings) -> Router {
             tracing::info_span!("request", method = %req.method(), path = req.uri().path(), request_id = id)
         }))
         .layer(PropagateRequestIdLayer::new(x_request_id))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(axum::middleware::from_fn(problemify))
@@ -138,7 +170,8 @@ fn router(state: AppState, settings: &Settings) -> Router {
 
 /// `https://example.com:8443/x` → `https://example.com:8443`.
 fn origin_of(url: &str) -> String {
-    let rest = url.split_once("://").map(|(s, r)| (s, r.split('/').next().unwrap_or(""))).map(|(s, h)| format!("{s}://{h}"));
+    let rest =
+        url.split_once("://").map(|(s, r)| (s, r.split('/').next().unwrap_or(""))).map(|(s, h)| format!("{s}://{h}"));
     rest.unwrap_or_else(|| url.to_string())
 }
 

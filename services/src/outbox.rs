@@ -4,14 +4,67 @@
 //! Bodies can carry one-time links, so they are sealed at rest with ChaCha20-Poly1305
 //! under a key derived from the server secret, and wiped once SMTP delivery succeeds.
 
-use crate::store::now_ms;
-use crate::{ServiceError, Services};
+use crate::model::Role;
+use crate::store::{now_ms, opt_time, to_time};
+use crate::{Principal, ServiceError, Services};
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
+use serde::Serialize;
 use sha2::Sha256;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// Default page size of the outbox list.
+pub const DEFAULT_LIMIT: i64 = 50;
+/// Largest page size of the outbox list.
+pub const MAX_LIMIT: i64 = 200;
+
+/// One email as the outbox list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxItem {
+    /// Outbox row id.
+    pub id: i64,
+    /// What kind of email this is, e.g. `agent_invite`.
+    pub kind: String,
+    /// Recipient address.
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// The body, opened; `null` once delivered (bodies are wiped after SMTP delivery).
+    pub body: Option<String>,
+    /// `queued` (waiting for SMTP), `sent`, `failed` (gave up), or `stored` (no SMTP
+    /// configured: the outbox is the only copy).
+    pub status: String,
+    /// Delivery attempts made so far.
+    pub attempts: i64,
+    /// The last delivery error, if any (never contains credentials).
+    pub last_error: Option<String>,
+    /// When the email was queued.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When SMTP delivery succeeded.
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A page of the outbox list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxPage {
+    /// Newest first.
+    pub items: Vec<OutboxItem>,
+    /// Rows visible to the caller in all.
+    pub total: i64,
+    /// The page size used.
+    pub limit: i64,
+    /// The offset used.
+    pub offset: i64,
+}
+
+/// The columns [`Services::outbox_item`] reads.
+const COLUMNS: &str = "id, kind, to_addr, subject, body_sealed, status, attempts, last_error, created_at, sent_at";
 
 /// One email to queue.
 pub(crate) struct Email<'a> {
@@ -45,7 +98,115 @@ impl Services {
         .bind(now)
         .fetch_one(exec)
         .await?;
+        if status == "queued" {
+            // The caller's transaction has not committed yet; the worker waits a moment
+            // after a wake-up and polls again later anyway.
+            crate::mailer::wake();
+        }
         Ok(id)
+    }
+
+    /// Queues one email on its own (outside any other change). For operator tooling and
+    /// tests; use cases that cause an email queue it inside their own transaction.
+    pub async fn enqueue_email(
+        &self,
+        org_id: Option<i64>,
+        kind: &str,
+        to: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<i64, ServiceError> {
+        self.queue_email(&self.db().pool, Email { org_id, kind, to, subject, body }).await
+    }
+
+    /// Queues a short test email to the caller's own address, so an owner or admin can
+    /// check the SMTP settings. Returns the outbox row.
+    pub async fn send_test_email(&self, p: &Principal) -> Result<OutboxItem, ServiceError> {
+        if !matches!(p.role, Role::Owner | Role::Admin) {
+            return Err(ServiceError::Forbidden("Only owners and admins can send a test email.".into()));
+        }
+        crate::rate_limit::hit(
+            self.db(),
+            &format!("test-email:{}", p.user_id),
+            10,
+            std::time::Duration::from_secs(3600),
+        )
+        .await?;
+        let to = self.user_email(p.user_id).await?;
+        let body = format!(
+            "This is a test email from Agentry ({}).\n\nIf you can read this, email delivery works.\n",
+            self.config().public_url
+        );
+        let id = self.enqueue_email(Some(p.org_id), "test", &to, "Agentry test email", &body).await?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM outbox WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&self.db().pool)
+            .await?;
+        self.outbox_item(&row)
+    }
+
+    /// The outbox rows the caller may see, newest first: those addressed to the caller's
+    /// own email and, for owners and admins, every row of their current organization.
+    /// Bodies are opened (`None` once wiped after delivery).
+    pub async fn list_outbox(
+        &self,
+        p: &Principal,
+        limit: Option<i64>,
+        offset: Option<i64>,
+    ) -> Result<OutboxPage, ServiceError> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if limit < 1 {
+            return Err(ServiceError::field("limit", "limit must be a positive integer."));
+        }
+        let limit = limit.min(MAX_LIMIT);
+        let offset = offset.unwrap_or(0);
+        if offset < 0 {
+            return Err(ServiceError::field("offset", "offset must not be negative."));
+        }
+        let email = self.user_email(p.user_id).await?;
+        let privileged = matches!(p.role, Role::Owner | Role::Admin);
+        // Non-privileged callers match on their address only; `org_id = -1` never holds.
+        let org = if privileged { p.org_id } else { -1 };
+        let filter = "(LOWER(to_addr) = $1 OR org_id = $2)";
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM outbox WHERE {filter}"))
+            .bind(&email)
+            .bind(org)
+            .fetch_one(&self.db().pool)
+            .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {COLUMNS} FROM outbox WHERE {filter} ORDER BY id DESC LIMIT $3 OFFSET $4"))
+                .bind(&email)
+                .bind(org)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.db().pool)
+                .await?;
+        let items = rows.iter().map(|r| self.outbox_item(r)).collect::<Result<Vec<_>, _>>()?;
+        Ok(OutboxPage { items, total, limit, offset })
+    }
+
+    async fn user_email(&self, user_id: i64) -> Result<String, ServiceError> {
+        let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.db().pool)
+            .await?;
+        Ok(email.ok_or(ServiceError::Unauthorized)?.to_lowercase())
+    }
+
+    fn outbox_item(&self, row: &AnyRow) -> Result<OutboxItem, ServiceError> {
+        let sealed: Option<String> = row.try_get("body_sealed")?;
+        Ok(OutboxItem {
+            id: row.try_get("id")?,
+            kind: row.try_get("kind")?,
+            to: row.try_get("to_addr")?,
+            subject: row.try_get("subject")?,
+            body: sealed.as_deref().and_then(|s| self.open_sealed(s)),
+            status: row.try_get("status")?,
+            attempts: row.try_get("attempts")?,
+            last_error: row.try_get("last_error")?,
+            created_at: to_time(row.try_get("created_at")?),
+            sent_at: opt_time(row, "sent_at")?,
+        })
     }
 
     fn outbox_cipher(&self) -> ChaCha20Poly1305 {

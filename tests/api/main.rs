@@ -4,3 +4,4 @@
 mod accounts;
 mod api_keys;
 mod http_basics;
+mod outbox;
