@@ -24,12 +24,26 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The services behind the server, to look at storage.
     pub services: Services,
+    /// The database it runs on.
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
-/// Settings with a low, testable rate limit.
+/// Settings with a low, testable login limit, instant proof of work (difficulty 0 to 8,
+/// invite floor 2, no adaptive bump) and registration limits high enough for races.
 pub fn test_config() -> agentry_services::Config {
-    agentry_services::Config { login_limit_per_email: 5, ..Default::default() }
+    agentry_services::Config {
+        login_limit_per_email: 5,
+        pow_min_difficulty: 0,
+        pow_max_difficulty: 8,
+        pow_invite_min_difficulty: 2,
+        pow_adaptive_step: 0,
+        challenge_limit_per_ip: 100_000,
+        registration_limit_per_ip: 100_000,
+        registration_limit_per_owner: 100_000,
+        registration_limit_global: 1_000_000,
+        ..Default::default()
+    }
 }
 
 /// Starts a server on `backend`.
@@ -46,7 +60,7 @@ pub async fn spawn_with(backend: Backend, config: agentry_services::Config) -> T
     };
     let settings = Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
-        database_url,
+        database_url: database_url.clone(),
         site_root: dir.path().to_path_buf(),
         request_timeout: Duration::from_secs(30),
         max_body: 64 * 1024,
@@ -56,12 +70,42 @@ pub async fn spawn_with(backend: Backend, config: agentry_services::Config) -> T
     let base = format!("http://{}", app.addr());
     let services = app.services().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { base, client: client(), services, _dir: dir }
+    TestApp { base, client: client(), services, database_url, _dir: dir }
 }
 
 /// A new client with its own cookie jar.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).build().unwrap()
+}
+
+/// Starts `n` servers on ONE fresh database (PostgreSQL when `backend` is Postgres), as
+/// separate instances would run in production. The first one runs the migrations.
+pub async fn spawn_many(backend: Backend, config: agentry_services::Config, n: usize) -> Vec<TestApp> {
+    let first = spawn_with(backend, config.clone()).await;
+    let url = first.database_url.clone();
+    let mut apps = vec![first];
+    for _ in 1..n {
+        apps.push(spawn_on(&url, config.clone()).await);
+    }
+    apps
+}
+
+/// Starts a server on an existing database URL.
+pub async fn spawn_on(database_url: &str, config: agentry_services::Config) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: database_url.to_string(),
+        site_root: dir.path().to_path_buf(),
+        request_timeout: Duration::from_secs(30),
+        max_body: 64 * 1024,
+        services: config,
+    };
+    let app = Application::build(settings).await.unwrap();
+    let base = format!("http://{}", app.addr());
+    let services = app.services().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { base, client: client(), services, database_url: database_url.to_string(), _dir: dir }
 }
 
 async fn fresh_postgres() -> String {
@@ -94,16 +138,139 @@ impl TestApp {
     /// Signs up a fresh user with this app's client; returns the email.
     pub async fn signup(&self) -> String {
         let email = format!("user-{}@example.com", uuid::Uuid::new_v4().simple());
-        let res = self.post("/api/v1/auth/signup", json!({"email": email, "password": PASSWORD, "organization": "Acme"})).await;
+        let res = self
+            .post("/api/v1/auth/signup", json!({"email": email, "password": PASSWORD, "organization": "Acme"}))
+            .await;
         assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
         email
     }
 
     /// Counts rows of a table.
     pub async fn count(&self, table: &str) -> i64 {
-        let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}")).fetch_one(&self.services.db().pool).await.unwrap();
+        let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&self.services.db().pool)
+            .await
+            .unwrap();
         sqlx::Row::try_get(&row, "n").unwrap()
     }
+}
+
+/// Who sends a request.
+#[derive(Clone, Debug)]
+pub enum Who {
+    /// Nobody: no credential.
+    Anon,
+    /// The app's cookie client (its session), with the app's origin.
+    Session,
+    /// `Authorization: Bearer` with this secret (`uak_`, `dlg_`, `agk_`).
+    Bearer(String),
+}
+
+impl TestApp {
+    /// A request as `who`.
+    pub fn req(&self, method: reqwest::Method, path: &str, who: &Who) -> reqwest::RequestBuilder {
+        match who {
+            Who::Anon => client().request(method, self.url(path)),
+            Who::Session => self.client.request(method, self.url(path)).header("origin", &self.base),
+            Who::Bearer(s) => client().request(method, self.url(path)).bearer_auth(s),
+        }
+    }
+
+    /// Creates a user API key with the app's session.
+    pub async fn user_key(&self) -> String {
+        let res = self.post("/api/v1/api-keys", json!({"name": "test"})).await;
+        assert_eq!(res.status(), 201);
+        let v: Value = res.json().await.unwrap();
+        v["secret"].as_str().unwrap().to_string()
+    }
+
+    /// Fetches a challenge as `who` (`query` like `"?invite=true"`); asserts 201.
+    pub async fn challenge(&self, who: &Who, query: &str) -> Value {
+        let res = self
+            .req(reqwest::Method::GET, &format!("/api/v1/registration/challenge{query}"), who)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+
+    /// Gets a challenge and registers a fresh agent as `who`; returns the response.
+    pub async fn register_as(&self, who: &Who, name: &str) -> reqwest::Response {
+        let c = self.challenge(who, "").await;
+        let (_, pk) = keypair();
+        self.req(reqwest::Method::POST, "/api/v1/registration/agent", who)
+            .json(&registration(&c, &pk, name))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The id of the user's current organization (via `/api/v1/me` with the session).
+    pub async fn org_id(&self) -> i64 {
+        let me: Value = self.get("/api/v1/me").await.json().await.unwrap();
+        me["currentOrganization"]["id"].as_i64().unwrap()
+    }
+
+    /// Sets an organization's seat limit directly in storage.
+    pub async fn set_seat_limit(&self, org_id: i64, limit: i64) {
+        sqlx::query("UPDATE organizations SET seat_limit = $1 WHERE id = $2")
+            .bind(limit)
+            .bind(org_id)
+            .execute(&self.services.db().pool)
+            .await
+            .unwrap();
+    }
+
+    /// The newest outbox email to `to`, opened: (id, body).
+    pub async fn last_email(&self, to: &str) -> Option<(i64, String)> {
+        let row = sqlx::query("SELECT id FROM outbox WHERE to_addr = $1 ORDER BY id DESC")
+            .bind(to)
+            .fetch_optional(&self.services.db().pool)
+            .await
+            .unwrap()?;
+        let id: i64 = sqlx::Row::try_get(&row, "id").unwrap();
+        Some((id, self.services.open_outbox_body(id).await.unwrap()?))
+    }
+
+    /// The invite token of the newest email to `to`.
+    pub async fn invite_token(&self, to: &str) -> String {
+        let (_, body) = self.last_email(to).await.expect("an invite email");
+        let at = body.find("token=inv_").expect("an invite link") + "token=".len();
+        body[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect()
+    }
+}
+
+/// A fresh Ed25519 key pair: the signing key and the base64 public key.
+pub fn keypair() -> (ed25519_dalek::SigningKey, String) {
+    let mut seed = [0u8; 32];
+    seed[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    seed[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    let sk = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let pk = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sk.verifying_key().as_bytes());
+    (sk, pk)
+}
+
+/// Solves a challenge natively for a base64 public key: the nonces as decimal strings.
+pub fn solve(challenge: &Value, public_key_b64: &str) -> Vec<String> {
+    let pk = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, public_key_b64).unwrap();
+    let token = challenge["token"].as_str().unwrap();
+    let target = pow_wasm::parse_target(challenge["target"].as_str().unwrap()).unwrap();
+    let k = usize::try_from(challenge["solutions"].as_u64().unwrap()).unwrap();
+    let c = pow_wasm::derive(token.as_bytes(), &pk);
+    let mut out = Vec::new();
+    pow_wasm::solve_range(&c, target, 0, u64::MAX / 2, &mut out, k);
+    out.into_iter().map(|n| n.to_string()).collect()
+}
+
+/// A registration body for a challenge, solved for `public_key_b64`.
+pub fn registration(challenge: &Value, public_key_b64: &str, name: &str) -> Value {
+    json!({
+        "challengeId": challenge["id"],
+        "solution": {"nonces": solve(challenge, public_key_b64)},
+        "publicKey": public_key_b64,
+        "name": name,
+    })
 }
 
 /// A password that meets the rule.

@@ -22,7 +22,6 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
 }
 
 /// `axum::extract::Query` with problem rejections (400).
-#[allow(dead_code)] // used by the registration endpoints
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(Rejection))]
 pub struct Query<T>(pub T);
@@ -31,6 +30,37 @@ pub struct Query<T>(pub T);
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(Rejection))]
 pub struct Path<T>(pub T);
+
+/// A JSON body that may be absent: an empty body is `T::default()`. Syntax errors are 400,
+/// wrong types 422, like [`Json`].
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = Rejection;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            Rejection(Problem::new(
+                e.status(),
+                "bad_body",
+                e.status().canonical_reason().unwrap_or("Bad Request"),
+                e.body_text(),
+            ))
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        serde_json::from_slice(&bytes).map(OptionalJson).map_err(|e| {
+            let (status, code) = if e.is_data() {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body")
+            } else {
+                (StatusCode::BAD_REQUEST, "malformed_json")
+            };
+            Rejection(Problem::new(status, code, status.canonical_reason().unwrap_or("Bad Request"), e.to_string()))
+        })
+    }
+}
 
 /// A rejected request, as a problem.
 pub struct Rejection(Problem);
@@ -109,10 +139,49 @@ impl OptionalFromRequestParts<crate::startup::AppState> for Auth {
     type Rejection = ApiError;
 
     /// No credential: `None`. A credential that fails: still 401, never silently anonymous.
-    async fn from_request_parts(parts: &mut Parts, state: &crate::startup::AppState) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::startup::AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
         match presented(parts) {
             None => Ok(None),
             Some(_) => <Auth as FromRequestParts<_>>::from_request_parts(parts, state).await.map(Some),
+        }
+    }
+}
+
+/// The caller of a registration endpoint: like [`Auth`], but a `dlg_` delegated token is
+/// accepted too, and no credential at all is `None` (the invite flow). A credential that
+/// fails is still 401.
+pub struct Registrant(pub Option<Principal>);
+
+impl FromRequestParts<crate::startup::AppState> for Registrant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &crate::startup::AppState) -> Result<Self, Self::Rejection> {
+        let services: &Services = &state.services;
+        let principal = match presented(parts) {
+            None => return Ok(Registrant(None)),
+            Some(Presented::Key(k)) if k.starts_with(agentry_services::secrets::DELEGATED_PREFIX) => {
+                services.authenticate_delegated(&k).await?
+            }
+            Some(Presented::Key(k)) => services.authenticate_api_key(&k).await?,
+            Some(Presented::Session(s)) => services.authenticate_session(&s).await?,
+        };
+        Ok(Registrant(Some(principal)))
+    }
+}
+
+/// An agent authenticated by its `agk_` key (Bearer or `X-API-Key`); 401 otherwise.
+pub struct AgentAuth(pub agentry_services::model::RegisteredAgent);
+
+impl FromRequestParts<crate::startup::AppState> for AgentAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &crate::startup::AppState) -> Result<Self, Self::Rejection> {
+        match presented(parts) {
+            Some(Presented::Key(k)) => Ok(AgentAuth(state.services.authenticate_agent_key(&k).await?)),
+            _ => Err(ServiceError::Unauthorized.into()),
         }
     }
 }

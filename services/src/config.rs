@@ -24,6 +24,32 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The From address of emails.
     pub mail_from: String,
+    /// Lowest difficulty (leading zero bits) of an owner's challenge; clamped into 0..=32.
+    pub pow_min_difficulty: u8,
+    /// Highest difficulty any challenge gets, adaptive bumps and overrides included.
+    pub pow_max_difficulty: u8,
+    /// Lowest difficulty of an unauthenticated (invite) challenge.
+    pub pow_invite_min_difficulty: u8,
+    /// Nonces per solution (k), 1..=64.
+    pub pow_solutions: u8,
+    /// Adaptive difficulty: +1 bit per this many registrations or failed solutions from
+    /// one IP prefix (or by one owner) in the current rate window. 0 disables it.
+    pub pow_adaptive_step: u64,
+    /// How long a challenge lives.
+    pub challenge_ttl: Duration,
+    /// How long an invite link lives (resending extends it by as much again).
+    pub invite_ttl: Duration,
+    /// How long older agent keys keep working after a rotation.
+    pub agent_key_grace: Duration,
+    /// Challenges per IP prefix (/24, /64) per window.
+    pub challenge_limit_per_ip: u64,
+    /// Registration attempts per IP prefix per window.
+    pub registration_limit_per_ip: u64,
+    /// Registration attempts (and delegated tokens, and invite emails to one address) per
+    /// owner per window.
+    pub registration_limit_per_owner: u64,
+    /// Registration attempts per window, everyone together.
+    pub registration_limit_global: u64,
 }
 
 impl Default for Config {
@@ -38,6 +64,18 @@ impl Default for Config {
             rate_window: Duration::from_secs(300),
             smtp_url: None,
             mail_from: "Agentry <agentry@localhost>".into(),
+            pow_min_difficulty: 16,
+            pow_max_difficulty: 26,
+            pow_invite_min_difficulty: 20,
+            pow_solutions: 8,
+            pow_adaptive_step: 10,
+            challenge_ttl: Duration::from_secs(300),
+            invite_ttl: Duration::from_secs(7 * 24 * 3600),
+            agent_key_grace: Duration::from_secs(24 * 3600),
+            challenge_limit_per_ip: 120,
+            registration_limit_per_ip: 30,
+            registration_limit_per_owner: 60,
+            registration_limit_global: 3000,
         }
     }
 }

@@ -25,6 +25,9 @@ pub enum ServiceError {
     /// 400: the input is malformed or breaks a rule; nothing changed.
     #[error("{detail}")]
     Validation { detail: String, fields: Vec<FieldError> },
+    /// 400 with a specific code: e.g. a rejected proof-of-work solution.
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
     /// 401: wrong email or password (one answer for both).
     #[error("The email or password is incorrect.")]
     InvalidCredentials,
@@ -69,7 +72,7 @@ impl ServiceError {
     /// The HTTP status this error maps to.
     pub fn status(&self) -> u16 {
         match self {
-            ServiceError::Validation { .. } => 400,
+            ServiceError::Validation { .. } | ServiceError::BadRequest { .. } => 400,
             ServiceError::InvalidCredentials | ServiceError::Unauthorized => 401,
             ServiceError::Forbidden(_) => 403,
             ServiceError::NotFound(_) => 404,
@@ -83,7 +86,7 @@ impl ServiceError {
     /// A short, stable, human title (the problem's `title`).
     pub fn title(&self) -> &'static str {
         match self {
-            ServiceError::Validation { .. } => "Invalid request",
+            ServiceError::Validation { .. } | ServiceError::BadRequest { .. } => "Invalid request",
             ServiceError::InvalidCredentials => "Invalid credentials",
             ServiceError::Unauthorized => "Authentication required",
             ServiceError::Forbidden(_) => "Forbidden",
@@ -99,6 +102,7 @@ impl ServiceError {
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::Validation { .. } => "validation",
+            ServiceError::BadRequest { code, .. } => code,
             ServiceError::InvalidCredentials => "invalid_credentials",
             ServiceError::Unauthorized => "unauthorized",
             ServiceError::Forbidden(_) => "forbidden",

@@ -42,6 +42,8 @@ pub mod store;
 pub use {
     accounts::{NewSession, SESSION_COOKIE},
     config::Config,
+    invites::PendingQuery,
+    registration::ip_prefix,
     error::{FieldError, ServiceError},
     principal::{Credential, Principal, RequestMeta},
     services::Services,

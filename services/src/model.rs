@@ -157,6 +157,254 @@ pub struct AgentSummary {
     pub registration: String,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// The user it belongs to (`None` while an invite is pending).
+    #[serde(default)]
+    pub owner_id: Option<i64>,
+    /// Whether it holds one of the organization's seats now.
+    #[serde(default)]
+    pub holds_seat: bool,
+}
+
+/// A proof-of-work challenge (`GET /api/v1/registration/challenge`); see
+/// `pow-wasm/PROTOCOL.md` §1.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentChallenge {
+    /// Challenge UUID, hyphenated lowercase.
+    pub id: String,
+    /// The signed 90-character token; opaque to clients.
+    pub token: String,
+    /// Always `sha256`.
+    pub algorithm: String,
+    /// Leading zero bits required, `0..=32`.
+    pub difficulty: u8,
+    /// The target as 16 lowercase hex digits.
+    pub target: String,
+    /// Nonces per solution (k).
+    pub solutions: u8,
+    /// When the challenge expires.
+    pub expires_at: DateTime<Utc>,
+    /// The owner's user id as a string, or `invite`.
+    pub issued_to: String,
+}
+
+/// A proof-of-work solution: k distinct nonces as canonical decimal strings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PowSolution {
+    /// Decimal u64 strings.
+    pub nonces: Vec<String>,
+}
+
+/// Body of `POST /api/v1/registration/agent`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentRegistrationRequest {
+    /// The challenge's `id`.
+    pub challenge_id: String,
+    /// The solution.
+    pub solution: PowSolution,
+    /// The agent's Ed25519 public key, base64 (32 bytes).
+    pub public_key: String,
+    /// Display name, 1 to 100 characters.
+    pub name: String,
+    /// Optional description, up to 1000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Only for the invite flow: the address of the human who should own the agent.
+    #[serde(default)]
+    pub owner_email: Option<String>,
+}
+
+/// An agent identity as registration reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredAgent {
+    /// Stable numeric id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// `pending_invite | registered | revoked`.
+    pub registration: String,
+    /// The organization (`null` while an invite is pending).
+    pub org_id: Option<i64>,
+    /// The owner (`null` while an invite is pending).
+    pub owner_id: Option<i64>,
+    /// The Ed25519 public key, base64.
+    pub public_key: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Answer of a registration or an invite confirmation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentRegistrationResponse {
+    /// The agent.
+    pub agent: RegisteredAgent,
+    /// The agent key, `agk_…`: shown once. Absent for a pending invite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// The key's id. Absent for a pending invite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<i64>,
+    /// `registered` or `pending_invite`.
+    pub status: String,
+    /// For a pending invite: when the invite expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_expires_at: Option<DateTime<Utc>>,
+}
+
+/// Body of `POST /api/v1/registration/delegated-token`; every field is optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DelegatedTokenRequest {
+    /// Agent names registered with the token must start with this.
+    #[serde(default)]
+    pub name_prefix: Option<String>,
+    /// Largest challenge difficulty the token accepts, `0..=32`.
+    #[serde(default)]
+    pub max_difficulty: Option<i64>,
+    /// Lifetime in seconds, 60 to 3600 (default 900).
+    #[serde(default)]
+    pub ttl_seconds: Option<i64>,
+}
+
+/// A freshly minted delegated token: the only time the secret is visible.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DelegatedTokenResponse {
+    /// `dlg_…`, single use.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Required agent name prefix, if any.
+    pub name_prefix: Option<String>,
+    /// Largest accepted difficulty, if any.
+    pub max_difficulty: Option<i64>,
+}
+
+/// Body of `POST /api/v1/registration/invite/confirm`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentInviteConfirmationRequest {
+    /// The `inv_…` token from the invite email.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+/// One invite in `GET /api/v1/agents/pending`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PendingAgentInvite {
+    /// The pending agent.
+    pub agent_id: i64,
+    /// Its name.
+    pub agent_name: String,
+    /// The recipient.
+    pub email: String,
+    /// The organization it will join, when known.
+    pub org_id: Option<i64>,
+    /// Always `pending` in this list.
+    pub status: String,
+    /// When the invite was created.
+    pub created_at: DateTime<Utc>,
+    /// When it expires (or expired).
+    pub expires_at: DateTime<Utc>,
+    /// Whether it has expired.
+    pub expired: bool,
+    /// How many times it was resent.
+    pub resend_count: i64,
+}
+
+/// A page of pending invites.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PendingAgentInvitesResponse {
+    /// This page.
+    pub invites: Vec<PendingAgentInvite>,
+    /// All matching invites.
+    pub total: i64,
+    /// Page size used (capped at 200).
+    pub limit: i64,
+    /// Offset used.
+    pub offset: i64,
+}
+
+/// Answer of `POST /api/v1/agents/{id}/invite/resend`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentInviteResendResponse {
+    /// The pending agent.
+    pub agent_id: i64,
+    /// The recipient.
+    pub email: String,
+    /// The new expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Resends so far.
+    pub resend_count: i64,
+}
+
+/// Body of invite cancel and agent revoke; the reason is optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ReasonRequest {
+    /// Why, for the audit log (up to 500 characters).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Answer of `POST /api/v1/agents/{id}/invite/cancel`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentInviteCancelResponse {
+    /// The agent whose invite was cancelled.
+    pub agent_id: i64,
+    /// `cancelled`.
+    pub status: String,
+    /// The reason given, if any.
+    pub reason: Option<String>,
+}
+
+/// Answer of `POST /api/v1/agents/{id}/revoke`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentRevokeResponse {
+    /// The agent.
+    pub agent_id: i64,
+    /// `revoked`.
+    pub registration: String,
+    /// Keys revoked by this call.
+    pub revoked_keys: i64,
+}
+
+/// Answer of `POST /api/v1/agents/{id}/keys`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentKeyRotationResponse {
+    /// The new key, `agk_…`: shown once.
+    pub api_key: String,
+    /// Its id.
+    pub key_id: i64,
+    /// When the older keys stop working (`null` when there were none).
+    pub previous_keys_expire_at: Option<DateTime<Utc>>,
 }
 
 /// Password rule, stated once for the API, the UI and the docs.

@@ -19,6 +19,9 @@ pub enum Credential {
     Session(i64),
     /// A user API key; the key's row id.
     ApiKey(i64),
+    /// A single-use delegated registration token (`dlg_`); the token's row id. Accepted
+    /// only by the registration endpoints.
+    Delegated(i64),
 }
 
 /// An authenticated user acting in one organization.

@@ -5,3 +5,6 @@ mod accounts;
 mod api_keys;
 mod http_basics;
 mod outbox;
+mod invites;
+mod races;
+mod registration;

@@ -1,15 +1,256 @@
-//! REST handlers for registration (see docs/REGISTRATION.md).
+//! REST handlers for registration (see docs/REGISTRATION.md): challenges, the owner and
+//! invite flows, delegated tokens, pending invites, revocation, key rotation.
 
+use crate::extract::{AgentAuth, Auth, Json, Meta, OptionalJson, Path, Query, Registrant};
+use crate::problem::{ApiResult, Problem};
 use crate::startup::AppState;
+use agentry_services::model::{
+    AgentChallenge, AgentInviteCancelResponse, AgentInviteConfirmationRequest, AgentInviteResendResponse,
+    AgentKeyRotationResponse, AgentRegistrationRequest, AgentRegistrationResponse, AgentRevokeResponse,
+    DelegatedTokenRequest, DelegatedTokenResponse, PendingAgentInvite, PendingAgentInvitesResponse, PowSolution,
+    ReasonRequest, RegisteredAgent,
+};
+use agentry_services::PendingQuery;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use axum::Router;
+use serde::Deserialize;
 use utoipa::OpenApi;
 
 /// This module's part of the OpenAPI document.
 #[derive(OpenApi)]
-#[openapi()]
+#[openapi(
+    paths(challenge, register, delegated_token, confirm_invite, pending, resend_invite, cancel_invite, revoke, rotate_key, agent_self),
+    components(schemas(
+        AgentChallenge, AgentRegistrationRequest, PowSolution, AgentRegistrationResponse, RegisteredAgent,
+        DelegatedTokenRequest, DelegatedTokenResponse, AgentInviteConfirmationRequest, PendingAgentInvite,
+        PendingAgentInvitesResponse, AgentInviteResendResponse, ReasonRequest, AgentInviteCancelResponse,
+        AgentRevokeResponse, AgentKeyRotationResponse
+    )),
+    tags((name = "agents", description = "Agent registration: proof of work, invites, delegated tokens, seats, keys"))
+)]
 pub struct ApiDoc;
 
 /// This module's routes.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/registration/challenge", get(challenge))
+        .route("/api/v1/registration/agent", post(register))
+        .route("/api/v1/registration/delegated-token", post(delegated_token))
+        .route("/api/v1/registration/invite/confirm", post(confirm_invite))
+        .route("/api/v1/agents/pending", get(pending))
+        .route("/api/v1/agents/self", get(agent_self))
+        .route("/api/v1/agents/{id}/invite/resend", post(resend_invite))
+        .route("/api/v1/agents/{id}/invite/cancel", post(cancel_invite))
+        .route("/api/v1/agents/{id}/revoke", post(revoke))
+        .route("/api/v1/agents/{id}/keys", post(rotate_key))
+}
+
+/// Query of `GET /api/v1/registration/challenge`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChallengeQuery {
+    /// Requested difficulty (leading zero bits); clamped by the server.
+    pub difficulty: Option<i64>,
+    /// `true` for an unauthenticated invite-flow challenge.
+    pub invite: Option<bool>,
+}
+
+/// Issue a proof-of-work challenge for agent registration.
+///
+/// Owners (session, user API key, or delegated token) get a challenge tied to them;
+/// unauthenticated callers must pass `invite=true`.
+#[utoipa::path(get, path = "/api/v1/registration/challenge", tag = "agents", params(ChallengeQuery),
+    responses((status = 201, description = "Challenge issued", body = AgentChallenge),
+        (status = 400, description = "Invalid difficulty", body = Problem),
+        (status = 401, description = "Authentication required", body = Problem),
+        (status = 429, description = "Too many challenges from this network", body = Problem)),
+    security((), ("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn challenge(
+    State(s): State<AppState>,
+    Registrant(p): Registrant,
+    Meta(meta): Meta,
+    Query(q): Query<ChallengeQuery>,
+) -> ApiResult<(StatusCode, Json<AgentChallenge>)> {
+    let c = s.services.issue_challenge(p.as_ref(), q.difficulty, q.invite.unwrap_or(false), &meta).await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+/// Validate a proof-of-work solution and register a new agent.
+///
+/// Owners get the agent key at once when a seat is free; with an invite challenge the
+/// agent waits for its owner to confirm an emailed link.
+#[utoipa::path(post, path = "/api/v1/registration/agent", tag = "agents", request_body = AgentRegistrationRequest,
+    responses((status = 201, description = "Agent registered (or invite pending)", body = AgentRegistrationResponse),
+        (status = 400, description = "Invalid payload or PoW solution", body = Problem),
+        (status = 401, description = "Authentication required", body = Problem),
+        (status = 403, description = "Seat capacity or delegated-token constraints prevented registration", body = Problem),
+        (status = 404, description = "Challenge not found", body = Problem),
+        (status = 409, description = "Conflict: challenge already solved or public key registered", body = Problem),
+        (status = 422, description = "Body of the wrong shape", body = Problem),
+        (status = 429, description = "Registration rate limit reached", body = Problem)),
+    security((), ("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn register(
+    State(s): State<AppState>,
+    Registrant(p): Registrant,
+    Meta(meta): Meta,
+    Json(req): Json<AgentRegistrationRequest>,
+) -> ApiResult<(StatusCode, Json<AgentRegistrationResponse>)> {
+    let r = s.services.register_agent(p.as_ref(), &req, &meta).await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// Issue a single-use delegated registration token (session only).
+#[utoipa::path(post, path = "/api/v1/registration/delegated-token", tag = "agents", request_body(content = DelegatedTokenRequest, description = "All fields optional; the body may be empty"),
+    responses((status = 201, description = "Delegated token issued", body = DelegatedTokenResponse),
+        (status = 400, description = "Invalid TTL, prefix or difficulty", body = Problem),
+        (status = 401, description = "Authentication required (a session)", body = Problem),
+        (status = 403, description = "No free seat", body = Problem),
+        (status = 429, description = "Too many tokens", body = Problem)),
+    security(("SessionCookie" = [])))]
+pub async fn delegated_token(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    OptionalJson(req): OptionalJson<DelegatedTokenRequest>,
+) -> ApiResult<(StatusCode, Json<DelegatedTokenResponse>)> {
+    let r = s.services.issue_delegated_token(&p, &req, &meta).await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// Confirm an agent invite and activate ownership.
+#[utoipa::path(post, path = "/api/v1/registration/invite/confirm", tag = "agents", request_body = AgentInviteConfirmationRequest,
+    responses((status = 200, description = "Invite confirmed and agent activated", body = AgentRegistrationResponse),
+        (status = 400, description = "Missing or invalid invite token", body = Problem),
+        (status = 401, description = "Authentication required", body = Problem),
+        (status = 403, description = "No free seat, or not the recipient", body = Problem),
+        (status = 404, description = "Invite token not found", body = Problem),
+        (status = 409, description = "Invite already claimed or agent inactive", body = Problem),
+        (status = 410, description = "Invite token expired", body = Problem)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn confirm_invite(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    OptionalJson(req): OptionalJson<AgentInviteConfirmationRequest>,
+) -> ApiResult<Json<AgentRegistrationResponse>> {
+    Ok(Json(s.services.confirm_invite(&p, req.token.as_deref(), &meta).await?))
+}
+
+/// Query of `GET /api/v1/agents/pending`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PendingParams {
+    /// Include invites that have already expired (default true).
+    pub include_expired: Option<bool>,
+    /// Restrict results to this invite email.
+    pub email: Option<String>,
+    /// Page size (default 50, capped at 200).
+    pub limit: Option<i64>,
+    /// Offset into the list.
+    pub offset: Option<i64>,
+}
+
+/// List pending agent invites.
+#[utoipa::path(get, path = "/api/v1/agents/pending", tag = "agents", params(PendingParams),
+    responses((status = 200, description = "Pending invites returned", body = PendingAgentInvitesResponse),
+        (status = 400, description = "Invalid query", body = Problem),
+        (status = 401, description = "Authentication required", body = Problem),
+        (status = 403, description = "Forbidden for principals without invite visibility", body = Problem)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn pending(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<PendingParams>,
+) -> ApiResult<Json<PendingAgentInvitesResponse>> {
+    let q = PendingQuery { include_expired: q.include_expired, email: q.email, limit: q.limit, offset: q.offset };
+    Ok(Json(s.services.pending_invites(&p, &q).await?))
+}
+
+/// Resend a pending agent invite: new token, extended expiry, email queued again.
+#[utoipa::path(post, path = "/api/v1/agents/{id}/invite/resend", tag = "agents",
+    params(("id" = i64, Path, description = "Agent id")),
+    responses((status = 200, description = "Invite resent", body = AgentInviteResendResponse),
+        (status = 400, description = "Invalid agent id", body = Problem),
+        (status = 401, description = "Authentication required", body = Problem),
+        (status = 403, description = "Forbidden", body = Problem),
+        (status = 404, description = "Pending invite not found", body = Problem),
+        (status = 429, description = "Resent too often", body = Problem)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn resend_invite(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AgentInviteResendResponse>> {
+    Ok(Json(s.services.resend_invite(&p, id, &meta).await?))
+}
+
+/// Cancel a pending agent invite, freeing the seat and recording the reason.
+#[utoipa::path(post, path = "/api/v1/agents/{id}/invite/cancel", tag = "agents",
+    params(("id" = i64, Path, description = "Agent id")),
+    request_body(content = ReasonRequest, description = "Optional"),
+    responses((status = 200, description = "Invite cancelled", body = AgentInviteCancelResponse),
+        (status = 400, description = "Invalid agent id or reason", body = Problem),
+        (status = 401, description = "Authentication required", body = Problem),
+        (status = 403, description = "Forbidden", body = Problem),
+        (status = 404, description = "Pending invite not found", body = Problem)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn cancel_invite(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<i64>,
+    OptionalJson(req): OptionalJson<ReasonRequest>,
+) -> ApiResult<Json<AgentInviteCancelResponse>> {
+    Ok(Json(s.services.cancel_invite(&p, id, req.reason.as_deref(), &meta).await?))
+}
+
+/// Revoke a registered agent: every key, and its seat.
+#[utoipa::path(post, path = "/api/v1/agents/{id}/revoke", tag = "agents",
+    params(("id" = i64, Path, description = "Agent id")),
+    request_body(content = ReasonRequest, description = "Optional"),
+    responses((status = 200, description = "Agent revoked", body = AgentRevokeResponse),
+        (status = 400, description = "Invalid agent id", body = Problem),
+        (status = 401, description = "Authentication required", body = Problem),
+        (status = 403, description = "Forbidden", body = Problem),
+        (status = 404, description = "Agent not found", body = Problem)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn revoke(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<i64>,
+    OptionalJson(req): OptionalJson<ReasonRequest>,
+) -> ApiResult<Json<AgentRevokeResponse>> {
+    Ok(Json(s.services.revoke_agent(&p, id, req.reason.as_deref(), &meta).await?))
+}
+
+/// Rotate an agent's key: a new `agk_` key; older keys work until the grace period ends.
+#[utoipa::path(post, path = "/api/v1/agents/{id}/keys", tag = "agents",
+    params(("id" = i64, Path, description = "Agent id")),
+    responses((status = 201, description = "Key minted", body = AgentKeyRotationResponse),
+        (status = 400, description = "Invalid agent id", body = Problem),
+        (status = 401, description = "Authentication required", body = Problem),
+        (status = 403, description = "Forbidden", body = Problem),
+        (status = 404, description = "Agent not found", body = Problem),
+        (status = 409, description = "Agent not registered", body = Problem)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn rotate_key(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<i64>,
+) -> ApiResult<(StatusCode, Json<AgentKeyRotationResponse>)> {
+    Ok((StatusCode::CREATED, Json(s.services.rotate_agent_key(&p, id, &meta).await?)))
+}
+
+/// The calling agent, authenticated by its `agk_` key.
+#[utoipa::path(get, path = "/api/v1/agents/self", tag = "agents",
+    responses((status = 200, description = "The agent", body = RegisteredAgent),
+        (status = 401, description = "Missing, revoked or expired agent key", body = Problem)),
+    security(("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn agent_self(AgentAuth(agent): AgentAuth) -> Json<RegisteredAgent> {
+    Json(agent)
 }
