@@ -8,3 +8,4 @@ mod outbox;
 mod invites;
 mod races;
 mod registration;
+mod cli;

@@ -267,6 +267,72 @@ async fn smtp_credentials_never_reach_last_error(backend: Backend) {
     assert!(!err.contains("Sup3rSecretPw"), "{err}");
 }
 
+/// The invite flow end to end: `agentry agent register --invite-email` (the real CLI),
+/// the invite email over SMTP with its one-time link, and the owner confirming with it.
+async fn invite_email_over_smtp(backend: Backend) {
+    let sink = Sink::start().await;
+    let app = spawn_smtp(backend, &sink.url()).await;
+    let owner = app.signup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::cli::agentry(
+        &[
+            "agent",
+            "register",
+            "--server",
+            &app.base,
+            "--invite-email",
+            &owner,
+            "--name",
+            "mailed-bot",
+            "--out",
+            "a.json",
+        ],
+        &[],
+        dir.path(),
+    )
+    .await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let eml = unfold(&sink.wait_for(1).await[0]);
+    assert!(eml.contains(&format!("X-Sink-Rcpt-To: {owner}")), "{eml}");
+    let at = eml.find("/invite/confirm?token=inv_").expect("confirm link in the email");
+    let link_start = eml[..at].rfind("http").unwrap();
+    assert!(eml[link_start..at].starts_with(&app.services.config().public_url), "{eml}");
+    let token: String = eml[at + "/invite/confirm?token=".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    assert!(token.len() > 40, "{token}");
+
+    // Delivered: sent, body wiped, the link no longer readable in the outbox.
+    let page: Value = app.get("/api/v1/outbox").await.json().await.unwrap();
+    let id =
+        page["items"].as_array().unwrap().iter().find(|r| r["kind"] == "agent_invite").unwrap()["id"].as_i64().unwrap();
+    let row = wait_row(&app, id, |r| r["status"] == "sent").await;
+    assert!(row["body"].is_null(), "{row}");
+    assert_eq!(body_sealed(&app, id).await, None);
+
+    // The emailed link works.
+    let res = app.post("/api/v1/registration/invite/confirm", json!({"token": token})).await;
+    assert_eq!(res.status(), 200);
+    let confirmed: Value = res.json().await.unwrap();
+    assert_eq!(confirmed["agent"]["registration"], "registered");
+    assert!(confirmed["apiKey"].as_str().unwrap().starts_with("agk_"));
+}
+
+mod invite_over_smtp {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        invite_email_over_smtp(Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        invite_email_over_smtp(Backend::Postgres).await
+    }
+}
+
 mod delivery {
     use super::*;
 
