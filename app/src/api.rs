@@ -23,14 +23,20 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
     }
 }
 
-/// Creates an account and its first organization, signs in, and redirects to `/agents`.
+/// Creates an account and its first organization, signs in, and redirects to `next` when
+/// it is a local path (an invite link, say), else to `/agents`.
 #[server(prefix = "/fn", endpoint = "signup")]
-pub async fn signup(email: String, password: String, organization: String) -> Result<(), AppError> {
+pub async fn signup(
+    email: String,
+    password: String,
+    organization: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     let services = ctx::services()?;
     let meta = ctx::request_meta().await;
     let (_me, session) = services.signup(&email, &password, &organization, &meta).await.map_err(ctx::fail)?;
     ctx::set_cookie(&services.session_cookie(&session));
-    leptos_axum::redirect("/agents");
+    leptos_axum::redirect(next.as_deref().and_then(crate::routing::safe_next).unwrap_or("/agents"));
     Ok(())
 }
 

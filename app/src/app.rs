@@ -7,7 +7,12 @@ use crate::pages::{
     agents::AgentsPage,
     auth::{LoginPage, SignupPage},
     home::HomePage,
+    invite::InviteConfirmPage,
     not_found::NotFound,
+    outbox::OutboxPage,
+    pending::PendingInvitesPage,
+    register::RegisterPage,
+    tokens::DelegatedTokensPage,
 };
 use agentry_services::model::Me;
 use leptos::prelude::*;
@@ -86,6 +91,11 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                 <Route path=path!("/agents") view=AgentsPage ssr=SsrMode::Async />
+                <Route path=path!("/agents/register") view=RegisterPage ssr=SsrMode::Async />
+                <Route path=path!("/agents/pending") view=PendingInvitesPage ssr=SsrMode::Async />
+                <Route path=path!("/agents/tokens") view=DelegatedTokensPage ssr=SsrMode::Async />
+                <Route path=path!("/invite/confirm") view=InviteConfirmPage ssr=SsrMode::Async />
+                <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
             </Routes>
         </main>
         <footer class="site-footer">

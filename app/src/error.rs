@@ -35,6 +35,14 @@ impl AppError {
         }
     }
 
+    /// The HTTP status of a services error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            AppError::Service { status, .. } => Some(*status),
+            AppError::Transport(_) => None,
+        }
+    }
+
     /// What to tell the user, in one sentence.
     pub fn user_message(&self) -> String {
         match self {

@@ -13,7 +13,16 @@ pub fn safe_next(next: &str) -> Option<&str> {
 
 /// The login path that returns to `path` afterwards.
 pub fn login_then(path: &str) -> String {
-    format!("/login?next={}", path.replace('%', "%25").replace('&', "%26").replace('#', "%23"))
+    with_next("/login", path)
+}
+
+/// The sign-up path that returns to `path` afterwards.
+pub fn signup_then(path: &str) -> String {
+    with_next("/signup", path)
+}
+
+fn with_next(page: &str, path: &str) -> String {
+    format!("{page}?next={}", path.replace('%', "%25").replace('&', "%26").replace('#', "%23"))
 }
 
 #[cfg(test)]
@@ -36,5 +45,6 @@ mod tests {
     fn login_then_encodes_the_path() {
         assert_eq!(login_then("/agents"), "/login?next=/agents");
         assert_eq!(login_then("/a?b=1&c=2"), "/login?next=/a?b=1%26c=2");
+        assert_eq!(signup_then("/invite/confirm?token=inv_x"), "/signup?next=/invite/confirm?token=inv_x");
     }
 }

@@ -1,4 +1,6 @@
 //! Reusable pieces of UI.
 
+pub mod dialog;
 pub mod form;
 pub mod nav;
+pub mod secret;

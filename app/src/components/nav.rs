@@ -30,6 +30,9 @@ fn SignedOutNav() -> impl IntoView {
     view! {
         <ul class="site-nav__links">
             <li>
+                <A href="/agents/register">"Register an agent"</A>
+            </li>
+            <li>
                 <A href="/login">"Log in"</A>
             </li>
             <li>
@@ -45,7 +48,19 @@ fn SignedInNav(me: Me) -> impl IntoView {
     view! {
         <ul class="site-nav__links">
             <li>
-                <A href="/agents">"Agents"</A>
+                <A href="/agents" exact=true>"Agents"</A>
+            </li>
+            <li>
+                <A href="/agents/register">"Register"</A>
+            </li>
+            <li>
+                <A href="/agents/pending">"Invites"</A>
+            </li>
+            <li>
+                <A href="/agents/tokens">"Tokens"</A>
+            </li>
+            <li>
+                <A href="/outbox">"Outbox"</A>
             </li>
         </ul>
         <OrgSwitcher me=me.clone() />

@@ -3,7 +3,7 @@
 
 use crate::api::{Login, Signup};
 use crate::components::form::{action_error, FormStatus, PasswordField, TextField};
-use crate::routing::safe_next;
+use crate::routing::{login_then, safe_next, signup_then};
 use agentry_services::model::PASSWORD_RULE;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -40,23 +40,30 @@ pub fn LoginPage() -> impl IntoView {
                     "Log in"
                 </button>
             </ActionForm>
-            <p class="panel__footer">"New to Agentry? " <A href="/signup">"Create an account"</A></p>
+            <p class="panel__footer">
+                "New to Agentry? " <A href=move || signup_then(&next())>"Create an account"</A>
+            </p>
         </section>
     }
 }
 
 /// The sign-up form: email, password (with the rule shown) and the first organization.
+/// Honours `?next=/local/path`, like the log-in form.
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let action = ServerAction::<Signup>::new();
     let error = action_error(action.into());
     let pending = action.pending();
+    let query = use_query_map();
+    let next =
+        move || query.read().get("next").filter(|n| safe_next(n).is_some()).unwrap_or_else(|| "/agents".to_string());
     view! {
         <Title text="Sign up" />
         <section class="panel panel--auth" aria-labelledby="signup-title">
             <h1 id="signup-title">"Create your account"</h1>
             <p class="muted">"You will own a new organization, where your agents live."</p>
             <ActionForm action attr:class="form">
+                <input type="hidden" name="next" value=next />
                 <TextField
                     id="signup-email"
                     name="email"
@@ -83,7 +90,9 @@ pub fn SignupPage() -> impl IntoView {
                     "Create account"
                 </button>
             </ActionForm>
-            <p class="panel__footer">"Already have an account? " <A href="/login">"Log in"</A></p>
+            <p class="panel__footer">
+                "Already have an account? " <A href=move || login_then(&next())>"Log in"</A>
+            </p>
         </section>
     }
 }

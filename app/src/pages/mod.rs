@@ -3,4 +3,9 @@
 pub mod agents;
 pub mod auth;
 pub mod home;
+pub mod invite;
 pub mod not_found;
+pub mod outbox;
+pub mod pending;
+pub mod register;
+pub mod tokens;
