@@ -22,6 +22,7 @@ use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::Row;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -29,9 +30,12 @@ use tokio::sync::Notify;
 /// Process-wide wake-up for delivery workers: queueing an email rings it. Spurious
 /// wake-ups (another server in the same process) only cost one poll.
 static WAKE: Notify = Notify::const_new();
+/// Counts wake-ups, so a worker notices one that came while it was busy.
+static WAKES: AtomicU64 = AtomicU64::new(0);
 
 /// Tells the delivery workers that an email was queued.
 pub fn wake() {
+    WAKES.fetch_add(1, Ordering::SeqCst);
     WAKE.notify_waiters();
 }
 
@@ -269,23 +273,39 @@ impl Worker {
         let stopped = stop.clone();
         let task = tokio::spawn(async move {
             let poll_interval = poll_interval.max(Duration::from_millis(10));
+            let mut woken = false;
             loop {
-                match services.deliver_due_emails(&mailer).await {
+                let seen = WAKES.load(Ordering::SeqCst);
+                let full = match services.deliver_due_emails(&mailer).await {
                     // A full batch: there may be more due right now.
-                    Ok(r) if (r.sent + r.retrying + r.failed + r.skipped) as i64 >= mailer.policy().batch => continue,
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "outbox poll failed"),
-                }
+                    Ok(r) => (r.sent + r.retrying + r.failed + r.skipped) as i64 >= mailer.policy().batch,
+                    Err(e) => {
+                        tracing::error!(error = %e, "outbox poll failed");
+                        false
+                    }
+                };
+                // Woken while busy, or just answered a wake-up whose transaction may have
+                // committed only after we looked: look again soon.
+                let soon = WAKES.load(Ordering::SeqCst) != seen || std::mem::take(&mut woken);
+                let wait = if full {
+                    Duration::ZERO
+                } else if soon {
+                    poll_interval.min(Duration::from_secs(1))
+                } else {
+                    poll_interval
+                };
                 tokio::select! {
+                    biased;
                     _ = stopped.notified() => break,
-                    _ = tokio::time::sleep(poll_interval) => {}
                     _ = WAKE.notified() => {
+                        woken = true;
                         // Let the queueing transaction commit before looking.
                         tokio::select! {
                             _ = stopped.notified() => break,
                             _ = tokio::time::sleep(Duration::from_millis(150)) => {}
                         }
                     }
+                    _ = tokio::time::sleep(wait) => {}
                 }
             }
             tracing::debug!("mail worker stopped");
