@@ -99,11 +99,14 @@ pub struct Mailer {
     policy: RetryPolicy,
     /// Strings that must never appear in `last_error` (the URL's user and password).
     secrets: Arc<Vec<String>>,
+    /// The SMTP URL without its password, for logs.
+    shown_url: Arc<str>,
 }
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mailer")
+            .field("url", &self.shown_url)
             .field("from", &self.from.to_string())
             .field("policy", &self.policy)
             .finish_non_exhaustive()
@@ -123,7 +126,13 @@ impl Mailer {
         let from: Mailbox = from.parse().map_err(|_| MailerError::From(from.to_string()))?;
         let (user, pass) = userinfo(url);
         let secrets = [user, pass].into_iter().flatten().filter(|s| s.len() >= 3).collect();
-        Ok(Self { transport, from, policy: RetryPolicy::default(), secrets: Arc::new(secrets) })
+        Ok(Self {
+            transport,
+            from,
+            policy: RetryPolicy::default(),
+            secrets: Arc::new(secrets),
+            shown_url: redact_url(url).into(),
+        })
     }
 
     /// Replaces the retry policy.
@@ -271,6 +280,7 @@ impl Worker {
     pub fn spawn(services: Services, mailer: Mailer, poll_interval: Duration) -> Self {
         let stop = Arc::new(Notify::new());
         let stopped = stop.clone();
+        tracing::info!(smtp = %mailer.shown_url, poll_interval_ms = poll_interval.as_millis() as u64, "mail worker started");
         let task = tokio::spawn(async move {
             let poll_interval = poll_interval.max(Duration::from_millis(10));
             let mut woken = false;
@@ -403,5 +413,7 @@ mod tests {
             .unwrap_or_default();
         assert!(err.contains("invalid SMTP URL") && !err.contains("hunter22"), "{err}");
         assert!(Mailer::from_url("smtp://127.0.0.1:2525", "not an address").is_err());
+        let shown = format!("{:?}", Mailer::from_url("smtps://u:hunter22@mail.example.com", "a@b.c").ok());
+        assert!(shown.contains("mail.example.com") && !shown.contains("hunter22"), "{shown}");
     }
 }
