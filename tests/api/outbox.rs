@@ -333,6 +333,60 @@ mod invite_over_smtp {
     }
 }
 
+/// Two server instances on one database, each with its own mail worker, plus extra
+/// passes from the test: every email reaches the SMTP server exactly once.
+async fn two_instances_never_send_twice(backend: Backend) {
+    let sink = Sink::start().await;
+    let config = agentry_services::Config { smtp_url: Some(sink.url()), ..test_config() };
+    let apps = agentry_tests::spawn_many(backend, config, 2).await;
+    let n = 30;
+    for i in 0..n {
+        let app = &apps[i % 2];
+        app.services
+            .enqueue_email(None, "test", &format!("race{i}@example.com"), "race", &format!("body {i}"))
+            .await
+            .unwrap();
+    }
+    let mailer = Mailer::from_url(&sink.url(), "agentry@localhost").unwrap();
+    let (a, b) =
+        tokio::join!(apps[0].services.deliver_due_emails(&mailer), apps[1].services.deliver_due_emails(&mailer));
+    a.unwrap();
+    b.unwrap();
+    sink.wait_for(n).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND attempts = 1")
+            .fetch_one(&apps[0].services.db().pool)
+            .await
+            .unwrap();
+        if sent == n as i64 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "only {sent} of {n} marked sent after one attempt");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let msgs = sink.messages();
+    assert_eq!(msgs.len(), n, "each email exactly once");
+    for i in 0..n {
+        let to = format!("X-Sink-Rcpt-To: race{i}@example.com\r\n");
+        assert_eq!(msgs.iter().filter(|m| m.contains(&to)).count(), 1, "race{i}");
+    }
+}
+
+mod two_instances {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        two_instances_never_send_twice(Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        two_instances_never_send_twice(Backend::Postgres).await
+    }
+}
+
 mod delivery {
     use super::*;
 
