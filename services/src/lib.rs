@@ -26,11 +26,11 @@ pub mod mailer;
 #[cfg(feature = "server")]
 mod outbox;
 #[cfg(feature = "server")]
-mod registration;
-#[cfg(feature = "server")]
 mod principal;
 #[cfg(feature = "server")]
 pub mod rate_limit;
+#[cfg(feature = "server")]
+mod registration;
 #[cfg(feature = "server")]
 pub mod secrets;
 #[cfg(feature = "server")]
@@ -42,9 +42,9 @@ pub mod store;
 pub use {
     accounts::{NewSession, SESSION_COOKIE},
     config::Config,
-    invites::PendingQuery,
-    registration::ip_prefix,
     error::{FieldError, ServiceError},
+    invites::PendingQuery,
     principal::{Credential, Principal, RequestMeta},
+    registration::ip_prefix,
     services::Services,
 };

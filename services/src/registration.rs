@@ -248,7 +248,10 @@ impl Services {
         if id.as_bytes()[0] == 0 {
             // About one issuance in 256 sweeps expired challenges. A row is only needed
             // until its token expires: after that, verification rejects the token anyway.
-            sqlx::query("DELETE FROM challenges WHERE expires_at < $1").bind(now - 60_000).execute(&self.db().pool).await?;
+            sqlx::query("DELETE FROM challenges WHERE expires_at < $1")
+                .bind(now - 60_000)
+                .execute(&self.db().pool)
+                .await?;
         }
         Ok(AgentChallenge {
             id: id.to_string(),
