@@ -281,3 +281,18 @@ both!(cli_usage_errors_are_clear, |app| {
     assert!(text(&out.stderr).contains("could not reach"), "{}", text(&out.stderr));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file left behind");
 });
+
+both!(a_full_organization_is_explained, |app| {
+    app.signup().await;
+    let key = app.user_key().await;
+    let org = app.org_id().await;
+    app.set_seat_limit(org, 0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        agentry(&["agent", "register", "--server", &app.base, "--api-key", &key, "--name", "full"], &[], dir.path())
+            .await;
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("403") && err.contains("seat"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file left behind");
+});
