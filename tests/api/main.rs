@@ -3,9 +3,9 @@
 
 mod accounts;
 mod api_keys;
+mod cli;
 mod http_basics;
-mod outbox;
 mod invites;
+mod outbox;
 mod races;
 mod registration;
-mod cli;
