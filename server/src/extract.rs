@@ -186,6 +186,28 @@ impl FromRequestParts<crate::startup::AppState> for AgentAuth {
     }
 }
 
+/// A user principal, or an agent when the credential is an `agk_` key.
+pub enum UserOrAgent {
+    /// A session, or a user API key.
+    User(Principal),
+    /// An agent key.
+    Agent(agentry_services::model::RegisteredAgent),
+}
+
+impl FromRequestParts<crate::startup::AppState> for UserOrAgent {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &crate::startup::AppState) -> Result<Self, Self::Rejection> {
+        if let Some(Presented::Key(k)) = presented(parts) {
+            if k.starts_with(agentry_services::secrets::AGENT_KEY_PREFIX) {
+                return Ok(UserOrAgent::Agent(state.services.authenticate_agent_key(&k).await?));
+            }
+        }
+        let Auth(p) = <Auth as FromRequestParts<_>>::from_request_parts(parts, state).await?;
+        Ok(UserOrAgent::User(p))
+    }
+}
+
 /// Request facts the middleware put in the extensions.
 pub struct Meta(pub RequestMeta);
 

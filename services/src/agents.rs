@@ -132,6 +132,31 @@ impl Services {
                 "Only the agent's owner or an owner/admin/operator may rotate its keys.".into(),
             ));
         }
+        self.rotate_key(&agent, Some(p.user_id), meta).await
+    }
+
+    /// An agent rotates its own key (authenticated by a current `agk_` key). Another
+    /// agent's id is a 404.
+    #[tracing::instrument(skip_all)]
+    pub async fn rotate_own_agent_key(
+        &self,
+        me: &RegisteredAgent,
+        agent_id: i64,
+        meta: &RequestMeta,
+    ) -> Result<AgentKeyRotationResponse, ServiceError> {
+        if me.id != agent_id {
+            return Err(not_found());
+        }
+        self.rotate_key(me, None, meta).await
+    }
+
+    async fn rotate_key(
+        &self,
+        agent: &RegisteredAgent,
+        actor: Option<i64>,
+        meta: &RequestMeta,
+    ) -> Result<AgentKeyRotationResponse, ServiceError> {
+        let agent_id = agent.id;
         if agent.registration != "registered" {
             return Err(ServiceError::Conflict {
                 code: "agent_not_registered",
@@ -151,12 +176,12 @@ impl Services {
         .rows_affected();
         let (secret, key_id) = insert_agent_key(&mut tx, agent_id, None).await?;
         let event = Event {
-            org_id: Some(p.org_id),
-            actor_user_id: Some(p.user_id),
+            org_id: agent.org_id,
+            actor_user_id: actor,
             action: "agent.key_rotated",
             object_type: "agent",
             object_id: agent_id.to_string(),
-            detail: Some(serde_json::json!({ "keyId": key_id }).to_string()),
+            detail: Some(serde_json::json!({ "keyId": key_id, "byAgent": actor.is_none() }).to_string()),
         };
         audit::record(&mut *tx, meta, event).await?;
         tx.commit().await?;

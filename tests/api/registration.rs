@@ -477,13 +477,31 @@ both!(key_rotation_keeps_old_keys_for_the_grace_period, |app| {
     for k in [&old, &new] {
         assert_eq!(client().get(app.url("/api/v1/agents/self")).bearer_auth(k).send().await.unwrap().status(), 200);
     }
-    // Once the grace period is over, the old key stops; the new one keeps working.
+    // The agent may rotate its own key with a current agent key; not another agent's.
+    let res = client().post(app.url(&format!("/api/v1/agents/{id}/keys"))).bearer_auth(&new).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let own = res.json::<Value>().await.unwrap()["apiKey"].as_str().unwrap().to_string();
+    let other: Value = app.register_as(&Who::Session, "other").await.json().await.unwrap();
+    let other_id = other["agent"]["id"].as_i64().unwrap();
+    problem(
+        client().post(app.url(&format!("/api/v1/agents/{other_id}/keys"))).bearer_auth(&own).send().await.unwrap(),
+        404,
+    )
+    .await;
+    problem(
+        client().post(app.url(&format!("/api/v1/agents/{id}/keys"))).bearer_auth("agk_forged").send().await.unwrap(),
+        401,
+    )
+    .await;
+    // Once the grace period is over, the old keys stop; the newest keeps working.
     sqlx::query("UPDATE agent_keys SET expires_at = 1 WHERE expires_at IS NOT NULL")
         .execute(&app.services.db().pool)
         .await
         .unwrap();
-    problem(client().get(app.url("/api/v1/agents/self")).bearer_auth(&old).send().await.unwrap(), 401).await;
-    assert_eq!(client().get(app.url("/api/v1/agents/self")).bearer_auth(&new).send().await.unwrap().status(), 200);
+    for k in [&old, &new] {
+        problem(client().get(app.url("/api/v1/agents/self")).bearer_auth(k).send().await.unwrap(), 401).await;
+    }
+    assert_eq!(client().get(app.url("/api/v1/agents/self")).bearer_auth(&own).send().await.unwrap().status(), 200);
 });
 
 both!(no_raw_secret_is_stored_anywhere, |app| {

@@ -1,7 +1,7 @@
 //! REST handlers for registration (see docs/REGISTRATION.md): challenges, the owner and
 //! invite flows, delegated tokens, pending invites, revocation, key rotation.
 
-use crate::extract::{AgentAuth, Auth, Json, Meta, OptionalJson, Path, Query, Registrant};
+use crate::extract::{AgentAuth, Auth, Json, Meta, OptionalJson, Path, Query, Registrant, UserOrAgent};
 use crate::problem::{ApiResult, Problem};
 use crate::startup::AppState;
 use agentry_services::model::{
@@ -228,6 +228,9 @@ pub async fn revoke(
 }
 
 /// Rotate an agent's key: a new `agk_` key; older keys work until the grace period ends.
+///
+/// Called by the agent's owner or a privileged member (session or user API key), or by
+/// the agent itself with a current `agk_` key.
 #[utoipa::path(post, path = "/api/v1/agents/{id}/keys", tag = "agents",
     params(("id" = i64, Path, description = "Agent id")),
     responses((status = 201, description = "Key minted", body = AgentKeyRotationResponse),
@@ -239,11 +242,15 @@ pub async fn revoke(
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn rotate_key(
     State(s): State<AppState>,
-    Auth(p): Auth,
+    who: UserOrAgent,
     Meta(meta): Meta,
     Path(id): Path<i64>,
 ) -> ApiResult<(StatusCode, Json<AgentKeyRotationResponse>)> {
-    Ok((StatusCode::CREATED, Json(s.services.rotate_agent_key(&p, id, &meta).await?)))
+    let r = match who {
+        UserOrAgent::User(p) => s.services.rotate_agent_key(&p, id, &meta).await?,
+        UserOrAgent::Agent(a) => s.services.rotate_own_agent_key(&a, id, &meta).await?,
+    };
+    Ok((StatusCode::CREATED, Json(r)))
 }
 
 /// The calling agent, authenticated by its `agk_` key.
