@@ -16,13 +16,18 @@ echo "==> wasm build" >&2
 bash pow-wasm/build.sh
 echo "==> browser (headless Chromium, ${SECS}s per case)" >&2
 (cd tests/pow-browser && { [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --silent; } && node bench.mjs "$SECS") > "$OUT/browser.json"
-node - "$OUT/native.txt" "$OUT/browser.json" "$ROOT/pow-wasm/js/dist" <<'JS'
+# The machine is shared: measure the sha2 reference again after the browser cases, so that
+# load drift between the native and browser phases shows up as a range of ratios.
+echo "==> native sha2 again (after the browser cases)" >&2
+cargo bench -p pow-wasm --bench pow -- '^native/sha2$' 2>&1 | tee "$OUT/native-after.txt" >&2
+node - "$OUT/native.txt" "$OUT/browser.json" "$ROOT/pow-wasm/js/dist" "$OUT/native-after.txt" <<'JS'
 const fs = require('fs');
-const [native, browser, dist] = process.argv.slice(2);
+const [native, browser, dist, nativeAfter] = process.argv.slice(2);
 const txt = fs.readFileSync(native, 'utf8');
+const txtAfter = fs.readFileSync(nativeAfter, 'utf8');
 const unit = { 'elem/s': 1, 'Kelem/s': 1e3, 'Melem/s': 1e6, 'Gelem/s': 1e9 };
-function thrpt(name) {
-  const m = txt.match(new RegExp(name.replace('/', '\\/') + '[\\s\\S]*?thrpt:\\s*\\[\\S+ \\S+ (\\S+) (\\S+)'));
+function thrpt(name, t = txt) {
+  const m = t.match(new RegExp(name.replace('/', '\\/') + '[\\s\\S]*?thrpt:\\s*\\[\\S+ \\S+ (\\S+) (\\S+)'));
   return m ? Number(m[1]) * unit[m[2]] : NaN;
 }
 const tm = txt.match(/verify\/k8\s+time:\s*\[\S+ \S+ (\S+) (\S+)/);
@@ -45,6 +50,9 @@ const rows = [
 ];
 console.log('| measurement | MH/s | ratio |\n|---|---:|---|');
 for (const [name, v, ratio] of rows) console.log(`| ${name} | ${M(v)} | ${ratio} |`);
+const sha2After = thrpt('native/sha2', txtAfter);
+console.log(`\nnative sha2 re-measured after the browser cases: ${M(sha2After)} MH/s; wasm SIMD128 (1 worker) is ` +
+  `${r(b.wasmSimd1, Math.max(n.sha2, sha2After))}–${r(b.wasmSimd1, Math.min(n.sha2, sha2After))} of native sha2 across the two.`);
 console.log(`\nServer verify of a k=8 solution (\`pow_wasm::verify\`, criterion median): ${verifyUs.toFixed(2)} µs.`);
 console.log(`wasm sizes: scalar ${size('scalar')} B, simd ${size('simd')} B. Chromium: ${b.userAgent.match(/Chrome\/\S+/)?.[0]}, hardwareConcurrency ${b.hardwareConcurrency}.`);
 JS
