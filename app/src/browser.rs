@@ -29,6 +29,24 @@ pub struct Progress {
     pub k: u32,
     /// Expected seconds left; `None` before the rate is known.
     pub eta_seconds: Option<f64>,
+    /// Time spent so far.
+    #[serde(default)]
+    pub elapsed_ms: f64,
+}
+
+impl Progress {
+    /// How far along the solve is, 0 to 100: solutions found, or elapsed time against the
+    /// estimate when that says more (solutions arrive in jumps at high difficulty).
+    pub fn percent(&self) -> f64 {
+        let by_count = if self.k == 0 { 0.0 } else { f64::from(self.found) / f64::from(self.k) };
+        let by_time = match self.eta_seconds {
+            Some(eta) if eta.is_finite() && eta >= 0.0 && self.elapsed_ms > 0.0 => {
+                self.elapsed_ms / (self.elapsed_ms + eta * 1000.0)
+            }
+            _ => 0.0,
+        };
+        (by_count.max(by_time) * 100.0).clamp(0.0, 100.0)
+    }
 }
 
 /// Why a solve stopped without a solution.

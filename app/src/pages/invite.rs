@@ -71,14 +71,16 @@ fn ConfirmInvite(token: String, email: String, organization: String) -> impl Int
     view! {
         {move || match result.get() {
             Some(Ok(done)) => view! {
-                <p role="status">
-                    <strong>{done.agent.name.clone()}</strong> " is registered to " {organization.clone()} "."
-                </p>
-                {done.api_key.map(|key| view! {
-                    <ShownOnceWarning what="This API key" />
-                    <OneTimeSecret id="agent-api-key" label="Agent API key" value=key />
-                })}
-                <p><A href="/agents" attr:class="btn btn--primary">"Go to agents"</A></p>
+                <div class="stack">
+                    <p role="status">
+                        <strong>{done.agent.name.clone()}</strong> " is registered to " {organization.clone()} "."
+                    </p>
+                    {done.api_key.map(|key| view! {
+                        <ShownOnceWarning what="This API key" />
+                        <OneTimeSecret id="agent-api-key" label="Agent API key" value=key />
+                    })}
+                    <p><A href="/agents" attr:class="btn btn--primary">"Go to agents"</A></p>
+                </div>
             }.into_any(),
             other => {
                 let failure = other.and_then(Result::err);

@@ -120,7 +120,7 @@ fn InvitesTable(
             view! {
                 <tr>
                     <th scope="row">{invite.agent_name.clone()} <span class="muted num">{format!(" #{}", invite.agent_id)}</span></th>
-                    <td>{invite.email.clone()}</td>
+                    <td class="wrap">{invite.email.clone()}</td>
                     <td><span class=badge>{shown}</span></td>
                     <td>{format::utc(&invite.created_at)}</td>
                     <td>{format::utc(&invite.expires_at)}</td>

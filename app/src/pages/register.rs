@@ -27,7 +27,7 @@ enum Step {
     /// Posting the registration.
     Submitting,
     /// Registered (or invited).
-    Done(Registration),
+    Done(Box<Registration>),
 }
 
 /// Why the last attempt stopped.
@@ -55,7 +55,9 @@ impl Failure {
                     "{} Every seat of the organization is taken: revoke an agent or raise the seat limit.",
                     e.user_message()
                 ),
-                (Some(409), _) => format!("{} If the key is already registered, generate a new key pair.", e.user_message()),
+                (Some(409), _) => {
+                    format!("{} If the key is already registered, generate a new key pair.", e.user_message())
+                }
                 (Some(429), _) => match e {
                     AppError::Service { retry_after: Some(s), .. } => {
                         format!("Too many registrations right now. Try again in {s} s.")
@@ -158,7 +160,7 @@ fn RegisterFlow(signed_in: bool, difficulty: Option<u32>) -> impl IntoView {
         step.set(Step::Challenge);
         spawn_local(async move {
             match register(request, difficulty, !signed_in, step, progress).await {
-                Ok(done) => step.set(Step::Done(done)),
+                Ok(done) => step.set(Step::Done(Box::new(done))),
                 Err(f) => {
                     failure.set(Some(f));
                     step.set(Step::Form);
@@ -180,7 +182,7 @@ fn RegisterFlow(signed_in: bool, difficulty: Option<u32>) -> impl IntoView {
 
     // Only finishing swaps the form for the result; the steps in between update in place.
     let finished = Memo::new(move |_| match step.get() {
-        Step::Done(done) => Some(done),
+        Step::Done(done) => Some(*done),
         _ => None,
     });
     view! {
@@ -350,13 +352,13 @@ fn PowStatus(step: RwSignal<Step>, progress: RwSignal<Option<Progress>>, busy: S
         _ => String::new(),
     };
     view! {
-        <section class="pow" aria-labelledby="pow-title" hidden=move || !busy.get() && progress.get().is_none()>
+        <section class="pow" aria-labelledby="pow-title" hidden=move || !busy.get()>
             <h2 id="pow-title" class="pow__title">"Proof of work"</h2>
             <progress
                 class="pow__bar"
                 aria-labelledby="pow-title"
-                max=move || progress.get().map(|p| p.k.max(1)).unwrap_or(1)
-                value=move || progress.get().map(|p| p.found)
+                max="100"
+                value=move || progress.get().map(|p| format!("{:.0}", p.percent()))
             ></progress>
             <dl class="pow__stats">
                 <div>
@@ -478,6 +480,14 @@ fn is_ed25519_base64(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_blends_solutions_and_time() {
+        let p = Progress { found: 2, k: 8, eta_seconds: Some(3.0), elapsed_ms: 1000.0, ..Default::default() };
+        assert_eq!(p.percent().round(), 25.0);
+        let q = Progress { found: 0, k: 8, eta_seconds: None, ..Default::default() };
+        assert_eq!(q.percent(), 0.0);
+    }
 
     #[test]
     fn public_keys_are_44_base64_characters() {
