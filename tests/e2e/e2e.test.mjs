@@ -449,3 +449,37 @@ test('an invite link with an unknown token says so; one without a token too', as
     await context.close();
   }
 });
+
+test('a pasted public key registers too; registering it again is refused with a clear message', async () => {
+  // The second registration of the same key answers 409, on purpose.
+  const { context, page, problems } = await openPage({}, [/status of 409/]);
+  const { generateKeyPairSync } = await import('node:crypto');
+  const jwk = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+  const publicKey = Buffer.from(jwk.x, 'base64url').toString('base64');
+  try {
+    await signUp(page, uniqueEmail('paste'));
+    for (const attempt of [1, 2]) {
+      await page.goto('/agents/register');
+      await waitForHydration(page);
+      await page.getByLabel('Use my own public key').check();
+      await page.fill('#reg-public-key', publicKey);
+      await page.fill('#reg-name', `pasted-bot-${attempt}`);
+      await page.getByRole('button', { name: 'Register agent' }).click();
+      if (attempt === 1) {
+        await page.getByRole('heading', { name: 'pasted-bot-1 is registered' }).waitFor({ timeout: POW_TIMEOUT });
+        assert.match(await page.locator('#agent-api-key').inputValue(), /^agk_/);
+        // No private key was generated here, so there is nothing to download.
+        assert.equal(await page.getByRole('button', { name: 'Download private key (JSON)' }).count(), 0);
+      } else {
+        const alert = page.locator('#register-status .alert--error');
+        await alert.waitFor({ timeout: POW_TIMEOUT });
+        assert.match(await alert.innerText(), /generate a new key pair/);
+        // The form keeps what was typed, ready for another try.
+        assert.equal(await page.inputValue('#reg-name'), 'pasted-bot-2');
+      }
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
