@@ -66,6 +66,21 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "AGENTRY_MAX_BODY", default_value_t = 64 * 1024)]
     pub max_body: usize,
+    /// Lowest proof-of-work difficulty (leading zero bits) a registration challenge gets.
+    #[arg(long, env = "AGENTRY_POW_MIN_DIFFICULTY", default_value_t = 16, value_parser = clap::value_parser!(u8).range(0..=32))]
+    pub pow_min_difficulty: u8,
+    /// Highest proof-of-work difficulty (overrides and adaptive increases are clamped to it).
+    #[arg(long, env = "AGENTRY_POW_MAX_DIFFICULTY", default_value_t = 26, value_parser = clap::value_parser!(u8).range(0..=32))]
+    pub pow_max_difficulty: u8,
+    /// Lowest difficulty of unauthenticated (invite) challenges.
+    #[arg(long, env = "AGENTRY_POW_INVITE_MIN_DIFFICULTY", default_value_t = 20, value_parser = clap::value_parser!(u8).range(0..=32))]
+    pub pow_invite_min_difficulty: u8,
+    /// How long an emailed agent invite stays valid, in hours.
+    #[arg(long, env = "AGENTRY_INVITE_TTL_HOURS", default_value_t = 7 * 24)]
+    pub invite_ttl_hours: u64,
+    /// How long a rotated agent key keeps working after a new one is minted, in hours.
+    #[arg(long, env = "AGENTRY_AGENT_KEY_GRACE_HOURS", default_value_t = 24)]
+    pub agent_key_grace_hours: u64,
 }
 
 impl ServeArgs {
@@ -77,6 +92,11 @@ impl ServeArgs {
             secret: self.secret.clone(),
             smtp_url: self.smtp_url.clone().filter(|u| !u.is_empty()),
             mail_from: self.mail_from.clone(),
+            pow_min_difficulty: self.pow_min_difficulty,
+            pow_max_difficulty: self.pow_max_difficulty.max(self.pow_min_difficulty),
+            pow_invite_min_difficulty: self.pow_invite_min_difficulty,
+            invite_ttl: std::time::Duration::from_secs(self.invite_ttl_hours.max(1) * 3600),
+            agent_key_grace: std::time::Duration::from_secs(self.agent_key_grace_hours * 3600),
             ..Default::default()
         };
         Settings {
