@@ -473,11 +473,38 @@ test('a pasted public key registers too; registering it again is refused with a 
       } else {
         const alert = page.locator('#register-status .alert--error');
         await alert.waitFor({ timeout: POW_TIMEOUT });
-        assert.match(await alert.innerText(), /generate a new key pair/);
+        assert.match(await alert.innerText(), /already registered\. Generate a new key pair/);
         // The form keeps what was typed, ready for another try.
         assert.equal(await page.inputValue('#reg-name'), 'pasted-bot-2');
       }
     }
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('with every seat taken, registering says so; "Register another agent" starts afresh', async () => {
+  // The sixth registration is refused with 403, on purpose.
+  const { context, page, problems } = await openPage({}, [/status of 403/]);
+  try {
+    await signUp(page, uniqueEmail('seats'));
+    await page.goto('/agents/register');
+    await waitForHydration(page);
+    for (let i = 1; i <= 6; i++) {
+      await fillRegistration(page, `seat-bot-${i}`);
+      await page.getByRole('button', { name: 'Register agent' }).click();
+      if (i <= 5) {
+        await page.getByRole('heading', { name: `seat-bot-${i} is registered` }).waitFor({ timeout: POW_TIMEOUT });
+        await page.getByRole('button', { name: 'Register another agent' }).click();
+        assert.equal(await page.inputValue('#reg-name'), '');
+      }
+    }
+    const alert = page.locator('#register-status .alert--error');
+    await alert.waitFor({ timeout: POW_TIMEOUT });
+    assert.match(await alert.innerText(), /No free seat/);
+    await page.goto('/agents');
+    await page.getByText('5 of 5 seats').waitFor();
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

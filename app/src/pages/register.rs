@@ -50,20 +50,15 @@ impl Failure {
                 }
                 _ => format!("The proof of work failed: {message}"),
             },
-            Failure::Api(e) => match (e.status(), e.code()) {
-                (Some(403), _) => format!(
-                    "{} Every seat of the organization is taken: revoke an agent or raise the seat limit.",
-                    e.user_message()
-                ),
-                (Some(409), _) => {
-                    format!("{} If the key is already registered, generate a new key pair.", e.user_message())
-                }
-                (Some(429), _) => match e {
+            Failure::Api(e) => match e.code() {
+                "public_key_taken" => format!("{} Generate a new key pair and try again.", e.user_message()),
+                "rate_limited" => match e {
                     AppError::Service { retry_after: Some(s), .. } => {
                         format!("Too many registrations right now. Try again in {s} s.")
                     }
                     _ => "Too many registrations right now. Try again shortly.".into(),
                 },
+                // 403 (no free seat) and the rest: the services layer's own words say it best.
                 _ => e.user_message(),
             },
         }
