@@ -6,6 +6,9 @@
 //!
 //! Features: `ssr` for the server build, `hydrate` for the wasm build. Never both.
 
+// Leptos view types nest deeply; the page types exceed the default limit of 128.
+#![recursion_limit = "256"]
+
 pub mod api;
 mod app;
 mod browser;

@@ -182,6 +182,12 @@ test('forms work without JavaScript: sign up, duplicate sign-up error, log in, s
     await page.goto('/agents');
     await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === '/agents');
 
+    // So do the other signed-in pages.
+    for (const p of ['/agents/pending', '/agents/tokens', '/outbox']) {
+      await page.goto(p);
+      await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === p);
+    }
+
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
@@ -414,6 +420,9 @@ test('sign-up honours next; the delegated tokens page mints a token and a CI sni
   try {
     await signUp(page, uniqueEmail('tokens'), { next: '/agents/tokens' });
     await page.getByRole('heading', { name: 'Delegated tokens' }).waitFor();
+    // A full load of the page hydrates too.
+    await page.reload();
+    await waitForHydration(page);
     await page.fill('#token-prefix', 'ci-');
     await page.fill('#token-difficulty', '20');
     await page.selectOption('#token-ttl', '300');

@@ -4,3 +4,4 @@ pub mod dialog;
 pub mod form;
 pub mod nav;
 pub mod secret;
+pub mod signed_in;

@@ -1,6 +1,7 @@
 //! `/outbox`: the emails Agentry sent (or stored, without SMTP) that the user may see,
 //! with their bodies and clickable links. For setups without a mail server.
 
+use crate::components::signed_in::RequireSignIn;
 use crate::format;
 use crate::rest::{self, Email};
 use crate::routing::login_then;
@@ -8,9 +9,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-/// The outbox page.
+/// The outbox page. Signed-out visitors are sent to log in.
 #[component]
 pub fn OutboxPage() -> impl IntoView {
+    view! {
+        <RequireSignIn path="/outbox" />
+        <Outbox />
+    }
+}
+
+#[component]
+fn Outbox() -> impl IntoView {
     let emails = LocalResource::new(rest::outbox);
     view! {
         <Title text="Outbox" />

@@ -3,6 +3,7 @@
 //! filter and page, so every view has a link.
 
 use crate::components::dialog::ConfirmDialog;
+use crate::components::signed_in::RequireSignIn;
 use crate::error::AppError;
 use crate::format;
 use crate::rest::{self, PendingAgentInvite as Invite, PendingAgentInvitesResponse as InvitePage};
@@ -16,9 +17,17 @@ use leptos_router::{
 
 const PAGE_SIZE: i64 = 20;
 
-/// The pending invites page.
+/// The pending invites page. Signed-out visitors are sent to log in.
 #[component]
 pub fn PendingInvitesPage() -> impl IntoView {
+    view! {
+        <RequireSignIn path="/agents/pending" />
+        <PendingInvites />
+    }
+}
+
+#[component]
+fn PendingInvites() -> impl IntoView {
     let query = use_query_map();
     let email = move || query.read().get("email").unwrap_or_default();
     let include_expired = move || query.read().get("include_expired").is_some_and(|v| v == "true" || v == "on");
@@ -36,7 +45,7 @@ pub fn PendingInvitesPage() -> impl IntoView {
         <Title text="Pending invites" />
         <div class="page-head">
             <div>
-                <p class="eyebrow"><A href="/agents">"Agents"</A></p>
+                <p class="eyebrow"><a href="/agents">"Agents"</a></p>
                 <h1>"Pending invites"</h1>
                 <p class="muted">"Agents registered without an account wait here until their owner confirms the emailed link."</p>
             </div>

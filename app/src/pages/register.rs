@@ -74,7 +74,7 @@ pub fn RegisterPage() -> impl IntoView {
         <Title text="Register an agent" />
         <div class="page-head">
             <div>
-                <p class="eyebrow"><A href="/agents">"Agents"</A></p>
+                <p class="eyebrow"><a href="/agents">"Agents"</a></p>
                 <h1>"Register an agent"</h1>
                 <p class="muted">"An agent proves a little work to get its identity: an Ed25519 key and an API key."</p>
             </div>

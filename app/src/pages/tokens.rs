@@ -2,16 +2,24 @@
 //! with a ready-to-paste workflow step.
 
 use crate::components::secret::{OneTimeSecret, ShownOnceWarning};
+use crate::components::signed_in::RequireSignIn;
 use crate::error::AppError;
 use crate::format;
 use crate::rest::{self, DelegatedTokenRequest, DelegatedTokenResponse as DelegatedToken};
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::components::A;
 
-/// The delegated tokens page.
+/// The delegated tokens page. Signed-out visitors are sent to log in.
 #[component]
 pub fn DelegatedTokensPage() -> impl IntoView {
+    view! {
+        <RequireSignIn path="/agents/tokens" />
+        <DelegatedTokens />
+    }
+}
+
+#[component]
+fn DelegatedTokens() -> impl IntoView {
     let prefix = RwSignal::new("ci-".to_string());
     let max_difficulty = RwSignal::new(String::new());
     let ttl = RwSignal::new("900".to_string());
@@ -41,7 +49,7 @@ pub fn DelegatedTokensPage() -> impl IntoView {
         <Title text="Delegated tokens" />
         <div class="page-head">
             <div>
-                <p class="eyebrow"><A href="/agents">"Agents"</A></p>
+                <p class="eyebrow"><a href="/agents">"Agents"</a></p>
                 <h1>"Delegated tokens"</h1>
                 <p class="muted">
                     "A delegated token lets a CI job register one agent for you, without your password or API key. "
