@@ -13,6 +13,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Test builds are mostly from scratch: skip incremental caches (disk and time).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 say() { echo "==> test: $*" >&2; }
 
 bash scripts/setup.sh --test
