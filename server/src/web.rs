@@ -38,6 +38,8 @@ pub fn router(state: &AppState, site_root: &Path) -> Router<AppState> {
         .nest_service(
             "/pkg",
             tower::ServiceBuilder::new()
+                // gzip: the hydrate wasm goes from ~1.5 MB to ~0.56 MB on the wire.
+                .layer(tower_http::compression::CompressionLayer::new())
                 .layer(SetResponseHeaderLayer::overriding(
                     axum::http::header::CACHE_CONTROL,
                     axum::http::HeaderValue::from_static("no-cache"),
