@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: install what is missing, then run every test Agentry has:
-#   1. services unit tests, server unit tests;
+#   1. services, web app (ssr) and server unit tests;
 #   2. API integration tests (real HTTP, app on port 0) against SQLite AND a throwaway
 #      PostgreSQL this script starts on a private port and data directory (and stops);
 #      they include the SMTP delivery tests (aiosmtpd) and the CLI tests;
@@ -46,6 +46,7 @@ say "building the server (debug; the CLI and e2e tests run it)"
 cargo build -p agentry-server
 say "cargo test: services, server, API integration (SQLite + PostgreSQL)"
 cargo test -p agentry-services --features server
+cargo test -p agentry-app --features ssr
 cargo test -p agentry-server -p agentry-tests
 
 # --- Web app + browser end-to-end ------------------------------------------------------
