@@ -98,7 +98,8 @@ pub async fn problemify(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/") || req.uri().path() == "/api";
     let res = next.run(req).await;
     let status = res.status();
-    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    let is_problem =
+        res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     if !api || !(status.is_client_error() || status.is_server_error()) || is_problem {
         return res;
     }
@@ -122,5 +123,6 @@ pub async fn problemify(req: Request, next: Next) -> Response {
 
 /// A problem response with an empty body type, for `Router::fallback`.
 pub async fn not_found() -> Response<Body> {
-    Problem::new(StatusCode::NOT_FOUND, "not_found", "Not Found", "No such endpoint. See /api/openapi.json.").into_response()
+    Problem::new(StatusCode::NOT_FOUND, "not_found", "Not Found", "No such endpoint. See /api/openapi.json.")
+        .into_response()
 }

@@ -34,7 +34,9 @@ pub fn router(state: &AppState, site_root: &Path) -> Router<AppState> {
     let assets = ServeDir::new(site_root.join("pkg"));
     Router::new()
         .route("/fn/{*fn_name}", post(server_fn).get(server_fn))
-        .leptos_routes_with_context(state, routes, context(state.services.clone()), move || agentry_app::shell(options.clone()))
+        .leptos_routes_with_context(state, routes, context(state.services.clone()), move || {
+            agentry_app::shell(options.clone())
+        })
         .nest_service(
             "/pkg",
             tower::ServiceBuilder::new()
@@ -55,7 +57,8 @@ async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl In
 /// Pages nobody routes to: the app renders its own "not found" page.
 pub async fn not_found_page(State(state): State<AppState>, req: Request<Body>) -> Response {
     let options = state.leptos_options.clone();
-    let handler =
-        leptos_axum::render_app_to_stream_with_context(context(state.services.clone()), move || agentry_app::shell(options.clone()));
+    let handler = leptos_axum::render_app_to_stream_with_context(context(state.services.clone()), move || {
+        agentry_app::shell(options.clone())
+    });
     handler(req).await.into_response()
 }

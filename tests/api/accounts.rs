@@ -3,7 +3,8 @@ use serde_json::{json, Value};
 
 both!(signup_returns_201_sets_a_safe_cookie_and_me_works, |app| {
     let email = format!("Ann-{}@Example.com", uuid::Uuid::new_v4().simple());
-    let res = app.post("/api/v1/auth/signup", json!({"email": email, "password": PASSWORD, "organization": "Acme"})).await;
+    let res =
+        app.post("/api/v1/auth/signup", json!({"email": email, "password": PASSWORD, "organization": "Acme"})).await;
     assert_eq!(res.status(), 201);
     let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(cookie.starts_with("agentry_session="));
@@ -25,14 +26,25 @@ both!(signup_returns_201_sets_a_safe_cookie_and_me_works, |app| {
 both!(login_returns_200_and_wrong_password_and_unknown_email_get_the_same_401, |app| {
     let email = app.signup().await;
     let fresh = client();
-    let res = fresh.post(app.url("/api/v1/auth/login")).json(&json!({"email": email.to_uppercase(), "password": PASSWORD})).send().await.unwrap();
+    let res = fresh
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": email.to_uppercase(), "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.headers().get("set-cookie").is_some());
     let me = fresh.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(me.status(), 200);
 
-    let wrong = problem(app.post("/api/v1/auth/login", json!({"email": email, "password": "wrong password!"})).await, 401).await;
-    let unknown = problem(app.post("/api/v1/auth/login", json!({"email": "nobody@example.com", "password": "wrong password!"})).await, 401).await;
+    let wrong =
+        problem(app.post("/api/v1/auth/login", json!({"email": email, "password": "wrong password!"})).await, 401)
+            .await;
+    let unknown = problem(
+        app.post("/api/v1/auth/login", json!({"email": "nobody@example.com", "password": "wrong password!"})).await,
+        401,
+    )
+    .await;
     assert_eq!(wrong, unknown);
 });
 
@@ -56,22 +68,43 @@ both!(signup_rejects_bad_input_and_changes_nothing, |app| {
         let p = problem(app.post("/api/v1/auth/signup", body).await, status).await;
         assert_eq!(p["errors"][0]["field"], field, "{p}");
     }
-    let p = problem(app.post("/api/v1/auth/signup", json!({"email": 5, "password": PASSWORD, "organization": "Acme"})).await, 422).await;
+    let p = problem(
+        app.post("/api/v1/auth/signup", json!({"email": 5, "password": PASSWORD, "organization": "Acme"})).await,
+        422,
+    )
+    .await;
     assert!(p["detail"].as_str().unwrap().contains("email"), "{p}");
     problem(app.post("/api/v1/auth/signup", json!({"email": "a@example.com"})).await, 422).await;
-    let res = app.client.post(app.url("/api/v1/auth/signup")).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/signup"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     problem(res, 400).await;
     let res = app.client.post(app.url("/api/v1/auth/signup")).body("email=a").send().await.unwrap();
     problem(res, 415).await;
     let huge = "x".repeat(200 * 1024);
-    problem(app.post("/api/v1/auth/signup", json!({"email": "a@example.com", "password": PASSWORD, "organization": huge})).await, 413).await;
+    problem(
+        app.post("/api/v1/auth/signup", json!({"email": "a@example.com", "password": PASSWORD, "organization": huge}))
+            .await,
+        413,
+    )
+    .await;
     assert_eq!(app.count("users").await, 0);
     assert_eq!(app.count("organizations").await, 0);
 });
 
 both!(a_taken_email_gets_409_case_insensitively, |app| {
     let email = app.signup().await;
-    let res = client().post(app.url("/api/v1/auth/signup")).json(&json!({"email": email.to_uppercase(), "password": PASSWORD, "organization": "B"})).send().await.unwrap();
+    let res = client()
+        .post(app.url("/api/v1/auth/signup"))
+        .json(&json!({"email": email.to_uppercase(), "password": PASSWORD, "organization": "B"}))
+        .send()
+        .await
+        .unwrap();
     let p = problem(res, 409).await;
     assert!(p["type"].as_str().unwrap().ends_with("email_taken"));
     assert_eq!(app.count("users").await, 1);
@@ -82,7 +115,14 @@ both!(racing_signups_for_one_email_yield_exactly_one_account, |app| {
     let tasks = (0..12).map(|i| {
         let (url, email) = (app.url("/api/v1/auth/signup"), email.clone());
         tokio::spawn(async move {
-            client().post(url).json(&json!({"email": email, "password": PASSWORD, "organization": format!("Org {i}")})).send().await.unwrap().status().as_u16()
+            client()
+                .post(url)
+                .json(&json!({"email": email, "password": PASSWORD, "organization": format!("Org {i}")}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
         })
     });
     let statuses: Vec<u16> = futures::future::join_all(tasks).await.into_iter().map(|r| r.unwrap()).collect();
@@ -94,7 +134,8 @@ both!(racing_signups_for_one_email_yield_exactly_one_account, |app| {
 
 both!(missing_forged_and_expired_sessions_get_401, |app| {
     problem(client().get(app.url("/api/v1/me")).send().await.unwrap(), 401).await;
-    let forged = client().get(app.url("/api/v1/me")).header("cookie", "agentry_session=forged-token").send().await.unwrap();
+    let forged =
+        client().get(app.url("/api/v1/me")).header("cookie", "agentry_session=forged-token").send().await.unwrap();
     problem(forged, 401).await;
     app.signup().await;
     sqlx::query("UPDATE sessions SET expires_at = 0").execute(&app.services.db().pool).await.unwrap();
@@ -109,7 +150,7 @@ both!(login_is_rate_limited_with_retry_after, |app| {
     }
     let res = last.unwrap();
     let retry: u64 = res.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
-    assert!(retry >= 1 && retry <= 300);
+    assert!((1..=300).contains(&retry));
     problem(res, 429).await;
     // Even the right password is refused while the limit holds.
     problem(app.post("/api/v1/auth/login", json!({"email": email, "password": PASSWORD})).await, 429).await;
@@ -117,9 +158,23 @@ both!(login_is_rate_limited_with_retry_after, |app| {
 
 both!(cross_origin_cookie_posts_are_rejected, |app| {
     app.signup().await;
-    let res = app.client.post(app.url("/api/v1/api-keys")).header("origin", "http://evil.example").json(&json!({"name": "x"})).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/api-keys"))
+        .header("origin", "http://evil.example")
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
     problem(res, 403).await;
-    let res = app.client.post(app.url("/api/v1/api-keys")).header("sec-fetch-site", "cross-site").json(&json!({"name": "x"})).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/api-keys"))
+        .header("sec-fetch-site", "cross-site")
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
     problem(res, 403).await;
     assert_eq!(app.count("api_keys").await, 0);
     assert_eq!(app.post("/api/v1/api-keys", json!({"name": "ok"})).await.status(), 201);
@@ -132,19 +187,39 @@ both!(switching_organization_needs_a_membership, |app| {
     // A second organization this user joins as operator (no invite API yet: storage).
     let other = app.client.clone();
     let other_app_email = format!("o-{}@example.com", uuid::Uuid::new_v4().simple());
-    let res = client().post(app.url("/api/v1/auth/signup")).json(&json!({"email": other_app_email, "password": PASSWORD, "organization": "Beta"})).send().await.unwrap();
+    let res = client()
+        .post(app.url("/api/v1/auth/signup"))
+        .json(&json!({"email": other_app_email, "password": PASSWORD, "organization": "Beta"}))
+        .send()
+        .await
+        .unwrap();
     let beta: Value = res.json().await.unwrap();
     let beta_id = beta["currentOrganization"]["id"].as_i64().unwrap();
     let beta_uuid = beta["currentOrganization"]["uuid"].as_str().unwrap().to_string();
     problem(app.post("/api/v1/me/organization", json!({"organization": beta_uuid})).await, 404).await;
     sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, 'operator', 0)")
-        .bind(user_id).bind(beta_id).execute(&app.services.db().pool).await.unwrap();
-    let res = other.post(app.url("/api/v1/me/organization")).header("origin", &app.base).json(&json!({"organization": beta_uuid})).send().await.unwrap();
+        .bind(user_id)
+        .bind(beta_id)
+        .execute(&app.services.db().pool)
+        .await
+        .unwrap();
+    let res = other
+        .post(app.url("/api/v1/me/organization"))
+        .header("origin", &app.base)
+        .json(&json!({"organization": beta_uuid}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let me: Value = app.get("/api/v1/me").await.json().await.unwrap();
     assert_eq!(me["currentOrganization"]["name"], "Beta");
     assert_eq!(me["role"], "operator");
     assert_eq!(me["memberships"].as_array().unwrap().len(), 2);
-    let res = app.post("/api/v1/me/organization", json!({"organization": me["memberships"][0]["organization"]["id"].to_string()})).await;
+    let res = app
+        .post(
+            "/api/v1/me/organization",
+            json!({"organization": me["memberships"][0]["organization"]["id"].to_string()}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
 });

@@ -27,11 +27,19 @@ both!(api_keys_are_shown_once_stored_hashed_and_work_as_bearer_and_x_api_key, |a
     assert!(!hash.contains(&secret[4..]));
 
     // API keys are not cookies: no CSRF check applies to them.
-    let res = client().post(app.url("/api/v1/api-keys")).bearer_auth(&secret).header("origin", "http://elsewhere.example").json(&json!({"name": "from script"})).send().await.unwrap();
+    let res = client()
+        .post(app.url("/api/v1/api-keys"))
+        .bearer_auth(&secret)
+        .header("origin", "http://elsewhere.example")
+        .json(&json!({"name": "from script"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
 
     let id = created["id"].as_i64().unwrap();
-    let res = app.client.delete(app.url(&format!("/api/v1/api-keys/{id}"))).header("origin", &app.base).send().await.unwrap();
+    let res =
+        app.client.delete(app.url(&format!("/api/v1/api-keys/{id}"))).header("origin", &app.base).send().await.unwrap();
     assert_eq!(res.status(), 200);
     problem(client().get(app.url("/api/v1/me")).bearer_auth(&secret).send().await.unwrap(), 401).await;
 });
@@ -42,7 +50,12 @@ both!(keys_of_other_users_and_bad_ids_are_not_revocable, |app| {
     let id = created["id"].as_i64().unwrap();
     let other = client();
     let email = format!("x-{}@example.com", uuid::Uuid::new_v4().simple());
-    other.post(app.url("/api/v1/auth/signup")).json(&json!({"email": email, "password": agentry_tests::PASSWORD, "organization": "X"})).send().await.unwrap();
+    other
+        .post(app.url("/api/v1/auth/signup"))
+        .json(&json!({"email": email, "password": agentry_tests::PASSWORD, "organization": "X"}))
+        .send()
+        .await
+        .unwrap();
     let res = other.delete(app.url(&format!("/api/v1/api-keys/{id}"))).send().await.unwrap();
     problem(res, 404).await;
     let res = other.delete(app.url("/api/v1/api-keys/abc")).send().await.unwrap();

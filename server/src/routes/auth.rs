@@ -46,7 +46,11 @@ pub struct SwitchRequest {
         (status = 409, description = "Email already registered", body = Problem),
         (status = 422, description = "Wrong field types or missing fields", body = Problem),
         (status = 429, description = "Too many sign-ups from this address", body = Problem)))]
-pub async fn signup(State(s): State<AppState>, Meta(meta): Meta, Json(req): Json<SignupRequest>) -> ApiResult<Response> {
+pub async fn signup(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    Json(req): Json<SignupRequest>,
+) -> ApiResult<Response> {
     let (me, session) = s.services.signup(&req.email, &req.password, &req.organization, &meta).await?;
     let cookie = s.services.session_cookie(&session);
     Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json(me)).into_response())
@@ -88,6 +92,10 @@ pub async fn me(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Me>>
         (status = 403, description = "API keys cannot switch", body = Problem),
         (status = 404, description = "Not one of your organizations", body = Problem)),
     security(("SessionCookie" = [])))]
-pub async fn switch_organization(State(s): State<AppState>, Auth(p): Auth, Json(req): Json<SwitchRequest>) -> ApiResult<Json<Me>> {
+pub async fn switch_organization(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Json(req): Json<SwitchRequest>,
+) -> ApiResult<Json<Me>> {
     Ok(Json(s.services.switch_organization(&p, &req.organization).await?))
 }

@@ -23,9 +23,15 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, doc: &mut Doc) {
         let c = doc.components.get_or_insert_with(Default::default);
-        c.add_security_scheme("SessionCookie", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(agentry_services::SESSION_COOKIE))));
+        c.add_security_scheme(
+            "SessionCookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(agentry_services::SESSION_COOKIE))),
+        );
         c.add_security_scheme("ApiKeyAuth", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
-        c.add_security_scheme("BearerAuth", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        c.add_security_scheme(
+            "BearerAuth",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 

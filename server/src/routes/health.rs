@@ -16,6 +16,7 @@ pub async fn readyz(State(s): State<AppState>) -> Response {
     if s.services.ready().await {
         "ready".into_response()
     } else {
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready", "The database does not answer.").into_response()
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready", "The database does not answer.")
+            .into_response()
     }
 }

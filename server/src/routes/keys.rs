@@ -20,7 +20,11 @@ pub struct CreateKeyRequest {
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = CreateKeyRequest,
     responses((status = 201, body = CreatedApiKey), (status = 400, body = Problem), (status = 401, body = Problem)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
-pub async fn create(State(s): State<AppState>, Auth(p): Auth, Json(req): Json<CreateKeyRequest>) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
+pub async fn create(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Json(req): Json<CreateKeyRequest>,
+) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
     Ok((StatusCode::CREATED, Json(s.services.create_api_key(&p, &req.name).await?)))
 }
 
