@@ -58,10 +58,7 @@ impl Services {
         reason: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<AgentRevokeResponse, ServiceError> {
-        let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
-        if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
-            return Err(ServiceError::field("reason", "The reason must be at most 500 characters."));
-        }
+        let reason = clean_reason(reason)?;
         let agent = self.org_agent(p, agent_id).await?;
         if !(p.role.is_admin() || agent.owner_id == Some(p.user_id)) {
             return Err(ServiceError::Forbidden("Only the agent's owner or an owner/admin may revoke it.".into()));
@@ -220,4 +217,13 @@ impl Services {
                 .ok_or(ServiceError::Unauthorized)?;
         Ok(agent_row(&agent)?)
     }
+}
+
+/// A revoke or cancel reason: trimmed, empty means none, at most 500 characters.
+pub(crate) fn clean_reason(reason: Option<&str>) -> Result<Option<String>, ServiceError> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+        return Err(ServiceError::field("reason", "The reason must be at most 500 characters."));
+    }
+    Ok(reason)
 }

@@ -1,5 +1,6 @@
 //! Agent invites: confirmation by the invited owner, the pending list, resend, cancel.
 
+use crate::agents::clean_reason;
 use crate::audit::{self, Event};
 use crate::model::{
     AgentInviteCancelResponse, AgentInviteResendResponse, AgentRegistrationResponse, PendingAgentInvite,
@@ -305,10 +306,7 @@ impl Services {
         reason: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<AgentInviteCancelResponse, ServiceError> {
-        let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
-        if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
-            return Err(ServiceError::field("reason", "The reason must be at most 500 characters."));
-        }
+        let reason = clean_reason(reason)?;
         let inv = self.pending_invite_for(p, agent_id).await?;
         let now = now_ms();
         let mut tx = self.db().pool.begin().await?;
