@@ -24,23 +24,9 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Trims and lower-cases an email, or says why it is not one.
+/// Trims and lower-cases an email, or says why it is not one (field `email`).
 fn parse_email(raw: &str) -> Result<String, ServiceError> {
-    let email = raw.trim().to_lowercase();
-    let valid = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-        });
-    if valid {
-        Ok(email)
-    } else {
-        Err(ServiceError::field("email", "Enter a valid email address, like name@example.com."))
-    }
+    crate::registration::parse_email("email", raw)
 }
 
 fn parse_org_name(raw: &str) -> Result<String, ServiceError> {

@@ -18,6 +18,8 @@ mod audit;
 #[cfg(feature = "server")]
 mod config;
 #[cfg(feature = "server")]
+mod delegated;
+#[cfg(feature = "server")]
 mod error;
 #[cfg(feature = "server")]
 mod invites;
