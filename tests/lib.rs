@@ -1,6 +1,7 @@
 //! Test harness: starts the real server on port 0 against a fresh SQLite file or a fresh
 //! PostgreSQL database, and talks to it over real HTTP.
-#![allow(clippy::unwrap_used)]
+// Test harness: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use agentry_server::{Application, Settings};
 use agentry_services::Services;
@@ -277,6 +278,13 @@ pub fn registration(challenge: &Value, public_key_b64: &str, name: &str) -> Valu
 pub const PASSWORD: &str = "correct horse battery";
 
 /// Asserts a problem+json answer with the given status; returns the body.
+/// Asserts a problem of the catalogue `code` (and its status); returns the body.
+pub async fn problem_code(res: reqwest::Response, status: u16, code: &str) -> Value {
+    let body = problem(res, status).await;
+    assert_eq!(body["type"], format!("https://agentry.dev/problems/{code}"), "{body}");
+    body
+}
+
 pub async fn problem(res: reqwest::Response, status: u16) -> Value {
     assert_eq!(res.status().as_u16(), status, "unexpected status");
     let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();

@@ -11,14 +11,13 @@ use leptos::prelude::*;
 /// The signed-in user, or `None` when there is no valid session.
 #[server(prefix = "/fn", endpoint = "me")]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
-    use agentry_services::ServiceError;
     let services = ctx::services()?;
     let Some(principal) = ctx::principal(&services).await? else {
         return Ok(None);
     };
     match services.me(&principal).await {
         Ok(me) => Ok(Some(me)),
-        Err(ServiceError::Unauthorized) => Ok(None),
+        Err(e) if e.is(agentry_services::ErrorCode::Unauthorized) => Ok(None),
         Err(e) => Err(ctx::fail(e)),
     }
 }
@@ -32,9 +31,10 @@ pub async fn signup(
     organization: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
+    let input = agentry_services::inputs::SignUp::parse(&email, &password, &organization).map_err(ctx::invalid)?;
     let services = ctx::services()?;
     let meta = ctx::request_meta().await;
-    let (_me, session) = services.signup(&email, &password, &organization, &meta).await.map_err(ctx::fail)?;
+    let (_me, session) = services.signup(input, &meta).await.map_err(ctx::fail)?;
     ctx::set_cookie(&services.session_cookie(&session));
     leptos_axum::redirect(next.as_deref().and_then(crate::routing::safe_next).unwrap_or("/agents"));
     Ok(())
@@ -55,7 +55,7 @@ pub async fn login(email: String, password: String, next: String) -> Result<(), 
 #[server(prefix = "/fn", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     let services = ctx::services()?;
-    if let Some(token) = ctx::session_token().await {
+    if let Some(agentry_services::Presented::Session(token)) = ctx::presented() {
         services.logout(&token).await.map_err(ctx::fail)?;
     }
     ctx::set_cookie(&services.clear_session_cookie());
@@ -86,7 +86,7 @@ pub async fn list_agents() -> Result<Option<Vec<AgentSummary>>, AppError> {
 #[cfg(feature = "ssr")]
 mod ctx {
     use crate::error::AppError;
-    use agentry_services::{Principal, RequestMeta, ServiceError, Services, SESSION_COOKIE};
+    use agentry_services::{ErrorCode, FieldError, Presented, Principal, RequestMeta, ServiceError, Services};
     use axum::http::{header, request::Parts, HeaderValue, StatusCode};
     use leptos::prelude::*;
     use leptos_axum::ResponseOptions;
@@ -104,36 +104,26 @@ mod ctx {
             .unwrap_or_default()
     }
 
-    /// The session cookie's value, if the request carries one.
-    pub async fn session_token() -> Option<String> {
-        let parts = use_context::<Parts>()?;
-        parts
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == SESSION_COOKIE)
-            .map(|(_, value)| value.to_string())
-            .filter(|v| !v.is_empty())
+    /// The credential the request carries (parsed like the REST API's).
+    pub fn presented() -> Option<Presented> {
+        use_context::<Parts>().and_then(|parts| Presented::from_headers(&parts.headers))
     }
 
-    /// The signed-in principal, or `None` when the session is missing or no longer valid.
+    /// The signed-in principal (session or user key), or `None` when there is no valid one.
     pub async fn principal(services: &Services) -> Result<Option<Principal>, AppError> {
-        let Some(token) = session_token().await else {
+        let Some(presented) = presented() else {
             return Ok(None);
         };
-        match services.authenticate_session(&token).await {
+        match services.authenticate_user(&presented).await {
             Ok(p) => Ok(Some(p)),
-            Err(ServiceError::Unauthorized) => Ok(None),
+            Err(e) if e.is(ErrorCode::Unauthorized) => Ok(None),
             Err(e) => Err(fail(e)),
         }
     }
 
     /// The signed-in principal, or a 401 error.
     pub async fn require_principal(services: &Services) -> Result<Principal, AppError> {
-        principal(services).await?.ok_or_else(|| fail(ServiceError::Unauthorized))
+        principal(services).await?.ok_or_else(|| fail(ServiceError::unauthorized()))
     }
 
     /// Appends a `Set-Cookie` header to the response.
@@ -155,11 +145,16 @@ mod ctx {
                 if let Ok(status) = StatusCode::from_u16(e.status()) {
                     res.set_status(status);
                 }
-                if let ServiceError::RateLimited { retry_after } = e {
+                if let Some(retry_after) = e.retry_after() {
                     res.insert_header(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 }
             }
         }
         AppError::from(e)
+    }
+
+    /// Invalid input fields, answered like any other services error.
+    pub fn invalid(fields: Vec<FieldError>) -> AppError {
+        fail(ServiceError::validation(fields))
     }
 }

@@ -4,6 +4,7 @@
 //! server every call fails with a transport error.
 
 use crate::error::AppError;
+use agentry_services::ErrorCode;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// `GET path`, decoded as `T`.
@@ -77,10 +78,8 @@ fn problem(status: u16, body: &str, retry_after_header: Option<u64>) -> AppError
     let code = parsed
         .as_ref()
         .and_then(|p| p.kind.as_deref())
-        .and_then(|k| k.rsplit('/').next())
-        .filter(|c| !c.is_empty() && *c != "about:blank")
-        .map(str::to_string)
-        .unwrap_or_else(|| status_code_name(status).to_string());
+        .and_then(ErrorCode::parse)
+        .unwrap_or_else(|| ErrorCode::for_status(status));
     let message = parsed
         .as_ref()
         .and_then(|p| p.detail.clone().or_else(|| p.title.clone()))
@@ -97,27 +96,12 @@ fn problem(status: u16, body: &str, retry_after_header: Option<u64>) -> AppError
     }
 }
 
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-fn status_code_name(status: u16) -> &'static str {
-    match status {
-        400 => "bad_request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        409 => "conflict",
-        410 => "gone",
-        429 => "rate_limited",
-        s if s >= 500 => "internal",
-        _ => "http_error",
-    }
-}
-
 /// Percent-encodes a query value.
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(b)),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -130,10 +114,10 @@ mod tests {
 
     #[test]
     fn a_problem_document_becomes_a_service_error() {
-        let body = r#"{"type":"https://agentry.dev/problems/forbidden","title":"Forbidden","status":403,
+        let body = r#"{"type":"https://agentry.dev/problems/no_free_seat","title":"No free seat","status":403,
             "detail":"No free seat.","errors":[{"field":"name","message":"bad"}],"retryAfter":3}"#;
         let e = problem(403, body, None);
-        assert_eq!(e.code(), "forbidden");
+        assert_eq!(e.code(), Some(ErrorCode::NoFreeSeat));
         assert_eq!(e.status(), Some(403));
         assert_eq!(e.user_message(), "No free seat.");
         assert_eq!(e.field_message("name").as_deref(), Some("bad"));
@@ -142,7 +126,7 @@ mod tests {
     #[test]
     fn a_bare_status_still_has_a_code() {
         let e = problem(410, "gone", Some(5));
-        assert_eq!(e.code(), "gone");
+        assert_eq!(e.code(), Some(ErrorCode::Gone));
         assert!(matches!(e, AppError::Service { retry_after: Some(5), .. }));
     }
 

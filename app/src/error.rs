@@ -1,6 +1,7 @@
 //! The error type of every server function: the services layer's stable code and message,
 //! carried to the browser so the UI can say exactly what went wrong.
 
+use agentry_services::ErrorCode;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -13,8 +14,8 @@ pub enum AppError {
     Service {
         /// HTTP status the services layer chose (400, 401, 409, 429, …).
         status: u16,
-        /// Stable machine code, e.g. `email_taken`, `invalid_credentials`, `rate_limited`.
-        code: String,
+        /// The catalogue code, e.g. `email_taken`, `no_free_seat`, `rate_limited`.
+        code: ErrorCode,
         /// Human message from the services layer; never contains internals.
         message: String,
         /// Invalid input fields, `(field, message)`, for validation errors.
@@ -27,11 +28,11 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// The stable code of a services error, `"transport"` otherwise.
-    pub fn code(&self) -> &str {
+    /// The catalogue code of a services error; `None` when the server was not reached.
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            AppError::Service { code, .. } => code,
-            AppError::Transport(_) => "transport",
+            AppError::Service { code, .. } => Some(*code),
+            AppError::Transport(_) => None,
         }
     }
 
@@ -46,16 +47,15 @@ impl AppError {
     /// What to tell the user, in one sentence.
     pub fn user_message(&self) -> String {
         match self {
-            AppError::Service { code, message, retry_after, .. } => match code.as_str() {
-                "invalid_credentials" => "That email and password don't match an account.".into(),
-                "email_taken" => "That email is already registered. Log in instead?".into(),
-                "weak_password" => agentry_services::model::PASSWORD_RULE.into(),
-                "rate_limited" => match retry_after {
+            AppError::Service { code, message, retry_after, .. } => match code {
+                ErrorCode::InvalidCredentials => "That email and password don't match an account.".into(),
+                ErrorCode::EmailTaken => "That email is already registered. Log in instead?".into(),
+                ErrorCode::RateLimited => match retry_after {
                     Some(s) => format!("Too many attempts, try again in {s} s."),
                     None => "Too many attempts, try again shortly.".into(),
                 },
-                "unauthorized" => "Your session has ended. Please log in again.".into(),
-                "internal" => "Something went wrong on our side. Please try again.".into(),
+                ErrorCode::Unauthorized => "Your session has ended. Please log in again.".into(),
+                ErrorCode::Internal => "Something went wrong on our side. Please try again.".into(),
                 _ => message.clone(),
             },
             AppError::Transport(_) => "Could not reach the server. Check your connection and try again.".into(),
@@ -90,22 +90,32 @@ impl FromServerFnError for AppError {
     }
 }
 
+impl From<Vec<agentry_services::FieldError>> for AppError {
+    /// Fields the page itself found invalid, with the same rules the services apply.
+    fn from(fields: Vec<agentry_services::FieldError>) -> Self {
+        let message = fields.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" ");
+        AppError::Service {
+            status: ErrorCode::Validation.status(),
+            code: ErrorCode::Validation,
+            message,
+            fields: fields.into_iter().map(|f| (f.field, f.message)).collect(),
+            retry_after: None,
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<agentry_services::ServiceError> for AppError {
     fn from(e: agentry_services::ServiceError) -> Self {
-        use agentry_services::ServiceError;
-        if let ServiceError::Internal(source) = &e {
+        if let Some(source) = e.cause() {
             tracing::error!(error = %source, "server function failed");
         }
         AppError::Service {
             status: e.status(),
-            code: e.code().to_string(),
-            message: e.to_string(),
+            code: e.code(),
+            message: e.detail().to_string(),
             fields: e.fields().iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
-            retry_after: match e {
-                ServiceError::RateLimited { retry_after } => Some(retry_after),
-                _ => None,
-            },
+            retry_after: e.retry_after(),
         }
     }
 }

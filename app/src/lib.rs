@@ -24,3 +24,6 @@ mod shell;
 pub use app::{App, Session};
 pub use error::AppError;
 pub use shell::shell;
+
+#[cfg(test)]
+mod rules_test;

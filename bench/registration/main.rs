@@ -9,7 +9,8 @@
 //! ```
 //! Optional second and third arguments: requests per phase (default 2000) and concurrency
 //! (default 16).
-#![allow(clippy::unwrap_used, clippy::print_stdout)]
+// A measuring program: unwraps abort a broken run, and `as f64` only formats rates.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::as_conversions)]
 
 use agentry_server::{Application, Settings};
 use agentry_services::{Principal, RequestMeta, Services};
@@ -143,7 +144,8 @@ async fn main() {
     let meta = RequestMeta::default();
     let mut prepared = Vec::new();
     for _ in 0..n {
-        let c = services.issue_challenge(Some(&owner), Some(8), false, &meta).await.unwrap();
+        let eight = agentry_services::vocab::Difficulty::parse(8).unwrap();
+        let c = services.issue_challenge(Some(&owner), Some(eight), false, &meta).await.unwrap();
         let c = serde_json::to_value(c).unwrap();
         let pk = [7u8; 32];
         let nonces: Vec<u64> = solve(&c, &pk).iter().map(|s| s.parse().unwrap()).collect();

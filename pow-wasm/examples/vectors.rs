@@ -1,4 +1,5 @@
 //! Print the PROTOCOL.md test vectors: `cargo run -p pow-wasm --example vectors`.
+#![allow(clippy::as_conversions)]
 use pow_wasm::*;
 
 fn hex(b: &[u8]) -> String {

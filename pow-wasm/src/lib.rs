@@ -10,6 +10,10 @@
 //! * a solution is `k` distinct valid nonces; the server checks it with [`verify`].
 //!
 //! The core is `no_std` (with `alloc`) when the default `std` feature is off.
+// The kernels split nonces into u32 halves and pack hash words with intentional `as`
+// truncations and widenings in their hottest loops; checked conversions there would cost
+// speed and say nothing more. Everything outside this crate denies `as`.
+#![allow(clippy::as_conversions)]
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 

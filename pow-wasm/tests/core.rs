@@ -1,6 +1,6 @@
 //! Native unit and property tests of the protocol core.
 #![cfg(not(target_arch = "wasm32"))]
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::as_conversions)]
 
 use pow_wasm::*;
 use proptest::prelude::*;

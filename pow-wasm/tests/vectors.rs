@@ -1,5 +1,6 @@
 //! PROTOCOL.md test vectors, native (the wasm tests run the same checks in Chromium).
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::as_conversions)]
 
 mod common;
 

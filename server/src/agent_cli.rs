@@ -273,12 +273,20 @@ async fn register(args: RegisterArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A count as a float, for display only (rounding above 2^53 does not matter there).
+#[allow(clippy::as_conversions)]
+fn approx(n: u64) -> f64 {
+    n as f64
+}
+
 /// Solves the challenge on a blocking thread pool, with a progress bar on a terminal.
 async fn solve(challenge: &Challenge, public: &[u8; 32], target: u64, threads: usize) -> anyhow::Result<Vec<u64>> {
     let c = pow_wasm::derive(challenge.token.as_bytes(), public);
     let k = challenge.solutions;
     // Expected attempts: k / P(valid), P(valid) = target / 2^64.
-    let expected = ((k as f64) * 2f64.powi(64) / (target.max(1) as f64)).clamp(1.0, 1e18) as u64;
+    let expected = u64::try_from((u128::try_from(k).unwrap_or(1) << 64) / u128::from(target.max(1)))
+        .unwrap_or(u64::MAX)
+        .clamp(1, 1_000_000_000_000_000_000);
     let bar = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(expected);
         bar.set_style(
@@ -296,7 +304,7 @@ async fn solve(challenge: &Challenge, public: &[u8; 32], target: u64, threads: u
     eprintln!(
         "Solving the proof of work: difficulty {}, {k} solutions (~{} hashes)…",
         challenge.difficulty,
-        human(expected as f64)
+        human(approx(expected))
     );
     let progress_bar = bar.clone();
     let (nonces, last) = tokio::task::spawn_blocking(move || {
@@ -323,7 +331,7 @@ async fn solve(challenge: &Challenge, public: &[u8; 32], target: u64, threads: u
         eprintln!(
             "Solved in {:.1} s ({} hashes, {}H/s).",
             p.elapsed.as_secs_f64(),
-            human(p.attempts as f64),
+            human(approx(p.attempts)),
             human(p.hashes_per_second)
         );
     }

@@ -1,11 +1,10 @@
 //! Cross-cutting request handling: client facts and CSRF protection.
 
-use crate::extract::{presented, Presented};
 use crate::problem::Problem;
 use crate::startup::AppState;
-use agentry_services::RequestMeta;
+use agentry_services::{ErrorCode, Presented, RequestMeta};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
@@ -32,12 +31,11 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    if matches!(presented(&parts), Some(Presented::Session(_))) && !same_origin(&parts, &state.public_origin) {
+    let cookie = matches!(Presented::from_headers(&parts.headers), Some(Presented::Session(_)));
+    if cookie && !same_origin(&parts, &state.public_origin) {
         tracing::warn!(path = parts.uri.path(), "cross-origin state change rejected");
         return Problem::new(
-            StatusCode::FORBIDDEN,
-            "csrf",
-            "Cross-origin request rejected",
+            ErrorCode::Csrf,
             "Cookie-authenticated changes must come from this site. Scripts should use an API key.",
         )
         .into_response();

@@ -1,6 +1,6 @@
 //! RFC 9457 problem details: the one shape of every error this server sends.
 
-use agentry_services::{FieldError, ServiceError};
+use agentry_services::{ErrorCode, FieldError, ServiceError};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -11,10 +11,16 @@ use serde::Serialize;
 /// The media type of problem responses.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The error catalogue in the OpenAPI document (`ErrorCode`; docs/ERRORS.md).
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(ErrorCode, FieldError)))]
+pub struct CatalogueDoc;
+
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
-    /// A URI naming the kind of problem.
+    /// `https://agentry.dev/problems/{code}`, where `{code}` is an `ErrorCode` of the
+    /// catalogue (docs/ERRORS.md). Stable: branch on it, never on `detail`.
     #[serde(rename = "type")]
     pub kind: String,
     /// A short summary of the kind.
@@ -32,12 +38,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// A problem of a given status and code.
-    pub fn new(status: StatusCode, code: &str, title: &str, detail: impl Into<String>) -> Self {
+    /// A problem of a catalogue code: its status, type and title, with this detail.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
-            kind: format!("https://agentry.dev/problems/{code}"),
-            title: title.into(),
-            status: status.as_u16(),
+            kind: code.type_uri(),
+            title: code.title().into(),
+            status: code.status(),
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
@@ -68,22 +74,22 @@ impl From<ServiceError> for ApiError {
     }
 }
 
+impl From<Vec<FieldError>> for ApiError {
+    fn from(fields: Vec<FieldError>) -> Self {
+        Self(ServiceError::validation(fields))
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let detail = if let ServiceError::Internal(cause) = &e {
+        if let Some(cause) = e.cause() {
             // The cause goes to the log only; the client learns nothing of internals.
             tracing::error!(error = %cause, "internal error");
-            "Something went wrong on our side. Try again later.".to_string()
-        } else {
-            e.to_string()
-        };
-        let mut p = Problem::new(status, e.code(), e.title(), detail);
-        p.errors = e.fields().to_vec();
-        if let ServiceError::RateLimited { retry_after } = e {
-            p.retry_after = Some(retry_after);
         }
+        let mut p = Problem::new(e.code(), e.detail());
+        p.errors = e.fields().to_vec();
+        p.retry_after = e.retry_after();
         p.into_response()
     }
 }
@@ -103,18 +109,21 @@ pub async fn problemify(req: Request, next: Next) -> Response {
     if !api || !(status.is_client_error() || status.is_server_error()) || is_problem {
         return res;
     }
-    let (code, detail) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "No such endpoint. See /api/openapi.json."),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This endpoint does not accept that method."),
-        StatusCode::REQUEST_TIMEOUT => ("timeout", "The request took too long."),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large."),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Send the body as application/json."),
-        s if s.is_server_error() => ("internal", "Something went wrong on our side. Try again later."),
-        _ => ("bad_request", "The request could not be processed."),
+    let code = ErrorCode::for_status(status.as_u16());
+    let detail = match code {
+        ErrorCode::NotFound => "No such endpoint. See /api/openapi.json.",
+        ErrorCode::MethodNotAllowed => "This endpoint does not accept that method.",
+        ErrorCode::Timeout => "The request took too long.",
+        ErrorCode::PayloadTooLarge => "The request body is too large.",
+        ErrorCode::UnsupportedMediaType => "Send the body as application/json.",
+        ErrorCode::Internal => "Something went wrong on our side. Try again later.",
+        _ => "The request could not be processed.",
     };
-    let title = status.canonical_reason().unwrap_or("Error");
     let allow = res.headers().get(header::ALLOW).cloned();
-    let mut out = Problem::new(status, code, title, detail).into_response();
+    let mut problem = Problem::new(code, detail);
+    // A generic code may stand for a status other than its catalogue default (418, 503…).
+    problem.status = status.as_u16();
+    let mut out = problem.into_response();
     if let Some(allow) = allow {
         out.headers_mut().insert(header::ALLOW, allow);
     }
@@ -123,6 +132,5 @@ pub async fn problemify(req: Request, next: Next) -> Response {
 
 /// A problem response with an empty body type, for `Router::fallback`.
 pub async fn not_found() -> Response<Body> {
-    Problem::new(StatusCode::NOT_FOUND, "not_found", "Not Found", "No such endpoint. See /api/openapi.json.")
-        .into_response()
+    Problem::new(ErrorCode::NotFound, "No such endpoint. See /api/openapi.json.").into_response()
 }

@@ -1,10 +1,13 @@
 //! Accounts: sign-up, log-in, sessions, the current user, and switching organization.
 
 use crate::audit::{self, Event};
-use crate::model::{Me, Membership, Organization, Role, User, PASSWORD_RULE};
+use crate::errors::ErrorCode;
+use crate::inputs::SignUp;
+use crate::model::{Me, Membership, Organization, Role, User};
 use crate::principal::{Credential, Principal, RequestMeta};
-use crate::store::{is_unique_violation, now_ms, to_time};
-use crate::{rate_limit, secrets, ServiceError, Services};
+use crate::rate_limit::Limit;
+use crate::store::{state, to_time};
+use crate::{secrets, ServiceError, Services};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -22,19 +25,6 @@ pub struct NewSession {
     pub token: String,
     /// When it stops working.
     pub expires_at: DateTime<Utc>,
-}
-
-/// Trims and lower-cases an email, or says why it is not one (field `email`).
-fn parse_email(raw: &str) -> Result<String, ServiceError> {
-    crate::registration::parse_email("email", raw)
-}
-
-fn parse_org_name(raw: &str) -> Result<String, ServiceError> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ServiceError::field("organization", "The organization name must be 1 to 100 characters."));
-    }
-    Ok(name.to_string())
 }
 
 /// Runs Argon2 off the async runtime.
@@ -59,61 +49,30 @@ impl Services {
     /// Emails are unique case-insensitively; a signup racing another for the same email
     /// loses on the database's unique index and changes nothing.
     #[tracing::instrument(skip_all)]
-    pub async fn signup(
-        &self,
-        email: &str,
-        password: &str,
-        organization: &str,
-        meta: &RequestMeta,
-    ) -> Result<(Me, NewSession), ServiceError> {
-        let mut fields = Vec::new();
-        let email = parse_email(email).map_err(|e| fields.extend(e.fields().to_vec())).ok();
-        let org_name = parse_org_name(organization).map_err(|e| fields.extend(e.fields().to_vec())).ok();
-        if !crate::model::password_is_acceptable(password) {
-            fields.push(crate::FieldError::new("password", PASSWORD_RULE));
-        }
-        let (Some(email), Some(org_name), true) = (email, org_name, fields.is_empty()) else {
-            let detail = fields.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" ");
-            return Err(ServiceError::Validation { detail, fields });
-        };
+    pub async fn signup(&self, input: SignUp, meta: &RequestMeta) -> Result<(Me, NewSession), ServiceError> {
         if let Some(ip) = meta.ip {
-            rate_limit::hit(
-                self.db(),
-                &format!("signup:ip:{ip}"),
-                self.config().signup_limit_per_ip,
-                self.config().rate_window,
-            )
-            .await?;
+            self.limit(&[Limit::new(format!("signup:ip:{ip}"), self.config().signup_limit_per_ip)], meta, None).await?;
         }
-        let password = password.to_string();
-        let hash = blocking(move || secrets::hash_password(&password))
+        let SignUp { email, password, organization } = input;
+        let hash = blocking(move || secrets::hash_password(password.expose()))
             .await?
             .map_err(|e| ServiceError::internal(e.to_string()))?;
 
-        let now = now_ms();
-        let mut tx = self.db().pool.begin().await?;
+        let now = self.now_ms();
+        let mut tx = self.db().begin().await?;
+        // A signup racing another for the same email loses on the unique index: 409.
         let user_id: i64 =
-            match sqlx::query("INSERT INTO users (email, password_hash, created_at) VALUES ($1, $2, $3) RETURNING id")
-                .bind(&email)
+            sqlx::query_scalar("INSERT INTO users (email, password_hash, created_at) VALUES ($1, $2, $3) RETURNING id")
+                .bind(email.as_str())
                 .bind(&hash)
                 .bind(now)
                 .fetch_one(&mut *tx)
-                .await
-            {
-                Ok(row) => row.try_get("id")?,
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(ServiceError::Conflict {
-                        code: "email_taken",
-                        detail: "An account with this email already exists.".into(),
-                    })
-                }
-                Err(e) => return Err(e.into()),
-            };
+                .await?;
         let org_id: i64 = sqlx::query(
             "INSERT INTO organizations (uuid, name, plan, seat_limit, seats_used, created_at) VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
         )
         .bind(uuid::Uuid::new_v4().to_string())
-        .bind(&org_name)
+        .bind(organization.as_str())
         .bind(DEFAULT_PLAN.0)
         .bind(DEFAULT_PLAN.1)
         .bind(now)
@@ -135,7 +94,7 @@ impl Services {
             object_id: user_id.to_string(),
             detail: None,
         };
-        audit::record(&mut *tx, meta, event).await?;
+        audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;
         let principal = Principal { user_id, org_id, role: Role::Owner, credential: Credential::Session(session.1) };
         Ok((self.me(&principal).await?, session.0))
@@ -154,16 +113,12 @@ impl Services {
     ) -> Result<(Me, NewSession), ServiceError> {
         let email = email.trim().to_lowercase();
         let cfg = self.config();
+        let mut limits = Vec::with_capacity(2);
         if let Some(ip) = meta.ip {
-            rate_limit::hit(self.db(), &format!("login:ip:{ip}"), cfg.login_limit_per_ip, cfg.rate_window).await?;
+            limits.push(Limit::new(format!("login:ip:{ip}"), cfg.login_limit_per_ip));
         }
-        rate_limit::hit(
-            self.db(),
-            &format!("login:email:{}", secrets::hash(&email)),
-            cfg.login_limit_per_email,
-            cfg.rate_window,
-        )
-        .await?;
+        limits.push(Limit::new(format!("login:email:{}", secrets::hash(&email)), cfg.login_limit_per_email));
+        self.limit(&limits, meta, None).await?;
 
         let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
             .bind(&email)
@@ -176,31 +131,28 @@ impl Services {
         let password = password.to_string();
         let ok = blocking(move || secrets::verify_password(&password, &stored)).await?;
         let Some(user_id) = user_id.filter(|_| ok) else {
-            audit::record(
-                &self.db().pool,
-                meta,
-                Event {
-                    org_id: None,
-                    actor_user_id: None,
-                    action: "user.login_failed",
-                    object_type: "user",
-                    object_id: String::new(),
-                    detail: None,
-                },
-            )
-            .await?;
-            return Err(ServiceError::InvalidCredentials);
+            let event = Event {
+                org_id: None,
+                actor_user_id: None,
+                action: "user.login_failed",
+                object_type: "user",
+                object_id: String::new(),
+                detail: None,
+            };
+            audit::record(self.db().writer(), meta, event, self.now_ms()).await?;
+            return Err(ServiceError::new(ErrorCode::InvalidCredentials, "The email or password is incorrect."));
         };
         let membership =
             sqlx::query("SELECT org_id, role FROM memberships WHERE user_id = $1 ORDER BY created_at, org_id LIMIT 1")
                 .bind(user_id)
                 .fetch_optional(&self.db().pool)
                 .await?
-                .ok_or_else(|| ServiceError::Forbidden("This account belongs to no organization.".into()))?;
+                .ok_or_else(|| {
+                    ServiceError::new(ErrorCode::NoOrganization, "This account belongs to no organization.")
+                })?;
         let org_id: i64 = membership.try_get("org_id")?;
-        let role = Role::parse(&membership.try_get::<String, _>("role")?)
-            .ok_or_else(|| ServiceError::internal("unknown role"))?;
-        let mut tx = self.db().pool.begin().await?;
+        let role = state(&membership, "role", Role::parse)?;
+        let mut tx = self.db().begin().await?;
         let (session, session_id) = self.insert_session(&mut tx, user_id, org_id, meta).await?;
         tx.commit().await?;
         let principal = Principal { user_id, org_id, role, credential: Credential::Session(session_id) };
@@ -215,9 +167,8 @@ impl Services {
         meta: &RequestMeta,
     ) -> Result<(NewSession, i64), ServiceError> {
         let token = secrets::generate("");
-        let now = now_ms();
-        let ttl = i64::try_from(self.config().session_ttl.as_millis()).unwrap_or(i64::MAX / 2);
-        let expires = now + ttl;
+        let now = self.now_ms();
+        let expires = now + crate::clock::ms(self.config().session_ttl);
         let id: i64 = sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, org_id, created_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -238,29 +189,18 @@ impl Services {
     pub async fn logout(&self, session_token: &str) -> Result<(), ServiceError> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(secrets::hash(session_token))
-            .execute(&self.db().pool)
+            .execute(self.db().writer())
             .await?;
         Ok(())
     }
 
-    /// The principal behind a session cookie; 401 when it is unknown, forged or expired.
-    pub async fn authenticate_session(&self, session_token: &str) -> Result<Principal, ServiceError> {
-        let row = sqlx::query(
-            "SELECT s.id, s.user_id, s.org_id, m.role FROM sessions s
-             JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
-        .bind(secrets::hash(session_token))
-        .bind(now_ms())
-        .fetch_optional(&self.db().pool)
-        .await?
-        .ok_or(ServiceError::Unauthorized)?;
-        Ok(Principal {
-            user_id: row.try_get("user_id")?,
-            org_id: row.try_get("org_id")?,
-            role: Role::parse(&row.try_get::<String, _>("role")?).ok_or(ServiceError::Unauthorized)?,
-            credential: Credential::Session(row.try_get("id")?),
-        })
+    /// A user's (lower-cased) email address; 401 when the user is gone.
+    pub(crate) async fn user_email(&self, user_id: i64) -> Result<String, ServiceError> {
+        let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.db().pool)
+            .await?;
+        Ok(email.ok_or_else(ServiceError::unauthorized)?.to_lowercase())
     }
 
     /// The user, every membership, and the current organization.
@@ -270,7 +210,7 @@ impl Services {
             .bind(p.user_id)
             .fetch_optional(pool)
             .await?
-            .ok_or(ServiceError::Unauthorized)?;
+            .ok_or_else(ServiceError::unauthorized)?;
         let rows = sqlx::query(
             "SELECT o.id, o.uuid, o.name, o.plan, o.seat_limit, o.seats_used, m.role FROM memberships m
              JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id",
@@ -280,12 +220,13 @@ impl Services {
         .await?;
         let mut memberships = Vec::with_capacity(rows.len());
         for r in &rows {
-            let role =
-                Role::parse(&r.try_get::<String, _>("role")?).ok_or_else(|| ServiceError::internal("unknown role"))?;
-            memberships.push(Membership { organization: organization(r)?, role });
+            memberships.push(Membership { organization: organization(r)?, role: state(r, "role", Role::parse)? });
         }
-        let current =
-            memberships.iter().find(|m| m.organization.id == p.org_id).cloned().ok_or(ServiceError::Unauthorized)?;
+        let current = memberships
+            .iter()
+            .find(|m| m.organization.id == p.org_id)
+            .cloned()
+            .ok_or_else(ServiceError::unauthorized)?;
         Ok(Me {
             user: User {
                 id: user.try_get("id")?,
@@ -302,8 +243,9 @@ impl Services {
     /// id or the UUID. API keys are bound to one organization and cannot switch.
     pub async fn switch_organization(&self, p: &Principal, org: &str) -> Result<Me, ServiceError> {
         let Credential::Session(session_id) = p.credential else {
-            return Err(ServiceError::Forbidden(
-                "API keys are bound to one organization; use a key of the other organization.".into(),
+            return Err(ServiceError::new(
+                ErrorCode::ApiKeyBound,
+                "API keys are bound to one organization; use a key of the other organization.",
             ));
         };
         let row = sqlx::query(
@@ -314,21 +256,22 @@ impl Services {
         .bind(org.trim())
         .fetch_optional(&self.db().pool)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("No such organization among your memberships.".into()))?;
+        .ok_or_else(|| {
+            ServiceError::new(ErrorCode::OrganizationNotFound, "No such organization among your memberships.")
+        })?;
         let org_id: i64 = row.try_get("org_id")?;
-        let role =
-            Role::parse(&row.try_get::<String, _>("role")?).ok_or_else(|| ServiceError::internal("unknown role"))?;
+        let role = state(&row, "role", Role::parse)?;
         sqlx::query("UPDATE sessions SET org_id = $1 WHERE id = $2")
             .bind(org_id)
             .bind(session_id)
-            .execute(&self.db().pool)
+            .execute(self.db().writer())
             .await?;
         self.me(&Principal { org_id, role, ..p.clone() }).await
     }
 
     /// The `Set-Cookie` value that stores a session.
     pub fn session_cookie(&self, s: &NewSession) -> String {
-        let max_age = (s.expires_at - Utc::now()).num_seconds().max(0);
+        let max_age = (s.expires_at - self.clock().now()).num_seconds().max(0);
         format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", s.token, self.secure_attr())
     }
 
@@ -342,19 +285,6 @@ impl Services {
             "; Secure"
         } else {
             ""
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails_are_normalised_and_checked() {
-        assert_eq!(parse_email("  Ann@Example.COM ").ok(), Some("ann@example.com".into()));
-        for bad in ["", "ann", "@example.com", "ann@", "ann@example", "a b@example.com", "ann@.com", "a@b@c.com"] {
-            assert!(parse_email(bad).is_err(), "{bad} accepted");
         }
     }
 }

@@ -1,7 +1,6 @@
 //! Trust telemetry: an append-only log of who did what to which object, from where, and why.
 
 use crate::principal::RequestMeta;
-use crate::store::now_ms;
 
 /// One audit event.
 pub(crate) struct Event<'a> {
@@ -14,7 +13,7 @@ pub(crate) struct Event<'a> {
 }
 
 /// Appends an event, inside the caller's transaction when given one.
-pub(crate) async fn record<'e, E>(exec: E, meta: &RequestMeta, e: Event<'_>) -> Result<(), sqlx::Error>
+pub(crate) async fn record<'e, E>(exec: E, meta: &RequestMeta, e: Event<'_>, now: i64) -> Result<(), sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -29,7 +28,7 @@ where
     .bind(e.object_id)
     .bind(meta.ip.map(|ip| ip.to_string()))
     .bind(e.detail)
-    .bind(now_ms())
+    .bind(now)
     .execute(exec)
     .await
     .map(|_| ())

@@ -50,6 +50,8 @@ pub struct Config {
     pub registration_limit_per_owner: u64,
     /// Registration attempts per window, everyone together.
     pub registration_limit_global: u64,
+    /// The clock (tests use a manual one and advance it).
+    pub clock: crate::clock::Clock,
 }
 
 impl Default for Config {
@@ -76,6 +78,7 @@ impl Default for Config {
             registration_limit_per_ip: 30,
             registration_limit_per_owner: 60,
             registration_limit_global: 3000,
+            clock: crate::clock::Clock::system(),
         }
     }
 }

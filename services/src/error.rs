@@ -1,130 +1,153 @@
-//! The one error type of the services layer. Each variant names its HTTP status, so
-//! adapters translate without deciding anything.
+//! The one error type of the services layer: a catalogue code ([`ErrorCode`], which names
+//! the HTTP status and problem type) and the words for this occurrence. Adapters translate
+//! without deciding anything.
 
-use serde::Serialize;
-
-/// One invalid input field, listed in 400/422 problems.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct FieldError {
-    /// The field's name as it appears in the request.
-    pub field: String,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl FieldError {
-    /// A field error.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
-    }
-}
-
-/// What can go wrong in a use case.
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    /// 400: the input is malformed or breaks a rule; nothing changed.
-    #[error("{detail}")]
-    Validation { detail: String, fields: Vec<FieldError> },
-    /// 400 with a specific code: e.g. a rejected proof-of-work solution.
-    #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String },
-    /// 401: wrong email or password (one answer for both).
-    #[error("The email or password is incorrect.")]
-    InvalidCredentials,
-    /// 401: no valid session or key.
-    #[error("Authentication required.")]
-    Unauthorized,
-    /// 403: authenticated but not allowed.
-    #[error("{0}")]
-    Forbidden(String),
-    /// 404: no such object visible to the caller.
-    #[error("{0}")]
-    NotFound(String),
-    /// 409: the request conflicts with the current state.
-    #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
-    /// 410: the object existed but has expired.
-    #[error("{0}")]
-    Gone(String),
-    /// 429: too many requests; retry after the given number of seconds.
-    #[error("Too many requests. Try again in {retry_after} s.")]
-    RateLimited { retry_after: u64 },
-    /// 500: a bug or an outage. The cause is logged, never shown.
-    #[error("internal error")]
-    Internal(#[source] BoxError),
-}
+pub use crate::errors::{ErrorCode, FieldError};
+use std::borrow::Cow;
+use std::fmt;
 
 /// Any unexpected error, boxed.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// What went wrong in a use case.
+pub struct ServiceError {
+    code: ErrorCode,
+    detail: Cow<'static, str>,
+    fields: Vec<FieldError>,
+    retry_after: Option<u64>,
+    source: Option<BoxError>,
+}
+
 impl ServiceError {
-    /// A 400 about one field.
+    /// An error of `code`, with what went wrong this time.
+    pub fn new(code: ErrorCode, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self { code, detail: detail.into(), fields: Vec::new(), retry_after: None, source: None }
+    }
+
+    /// 401: no valid session, key or token.
+    pub fn unauthorized() -> Self {
+        Self::new(ErrorCode::Unauthorized, "Authentication required.")
+    }
+
+    /// 403: the caller may not do this.
+    pub fn not_allowed(detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::NotAllowed, detail)
+    }
+
+    /// 429: retry after `secs` seconds.
+    pub fn rate_limited(secs: u64) -> Self {
+        Self {
+            retry_after: Some(secs),
+            ..Self::new(ErrorCode::RateLimited, format!("Too many requests. Try again in {secs} s."))
+        }
+    }
+
+    /// 400 listing the invalid fields.
+    pub fn validation(fields: Vec<FieldError>) -> Self {
+        let detail = fields.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" ");
+        Self { fields, ..Self::new(ErrorCode::Validation, detail) }
+    }
+
+    /// 400 about one field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        let message = message.into();
-        ServiceError::Validation { detail: message.clone(), fields: vec![FieldError::new(field, message)] }
+        Self::validation(vec![FieldError::new(field, message)])
     }
 
-    /// Wraps an unexpected error.
+    /// 500: wraps an unexpected error; its cause is logged, never shown.
     pub fn internal(e: impl Into<BoxError>) -> Self {
-        ServiceError::Internal(e.into())
+        Self {
+            source: Some(e.into()),
+            ..Self::new(ErrorCode::Internal, "Something went wrong on our side. Try again later.")
+        }
     }
 
-    /// The HTTP status this error maps to.
+    /// The catalogue code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// Whether this is `code`.
+    pub fn is(&self, code: ErrorCode) -> bool {
+        self.code == code
+    }
+
+    /// The HTTP status.
     pub fn status(&self) -> u16 {
-        match self {
-            ServiceError::Validation { .. } | ServiceError::BadRequest { .. } => 400,
-            ServiceError::InvalidCredentials | ServiceError::Unauthorized => 401,
-            ServiceError::Forbidden(_) => 403,
-            ServiceError::NotFound(_) => 404,
-            ServiceError::Conflict { .. } => 409,
-            ServiceError::Gone(_) => 410,
-            ServiceError::RateLimited { .. } => 429,
-            ServiceError::Internal(_) => 500,
-        }
+        self.code.status()
     }
 
-    /// A short, stable, human title (the problem's `title`).
+    /// The problem's `title`.
     pub fn title(&self) -> &'static str {
-        match self {
-            ServiceError::Validation { .. } | ServiceError::BadRequest { .. } => "Invalid request",
-            ServiceError::InvalidCredentials => "Invalid credentials",
-            ServiceError::Unauthorized => "Authentication required",
-            ServiceError::Forbidden(_) => "Forbidden",
-            ServiceError::NotFound(_) => "Not found",
-            ServiceError::Conflict { .. } => "Conflict",
-            ServiceError::Gone(_) => "Gone",
-            ServiceError::RateLimited { .. } => "Too many requests",
-            ServiceError::Internal(_) => "Internal server error",
-        }
+        self.code.title()
     }
 
-    /// A stable machine-readable code (the last segment of the problem's `type`).
-    pub fn code(&self) -> &'static str {
-        match self {
-            ServiceError::Validation { .. } => "validation",
-            ServiceError::BadRequest { code, .. } => code,
-            ServiceError::InvalidCredentials => "invalid_credentials",
-            ServiceError::Unauthorized => "unauthorized",
-            ServiceError::Forbidden(_) => "forbidden",
-            ServiceError::NotFound(_) => "not_found",
-            ServiceError::Conflict { code, .. } => code,
-            ServiceError::Gone(_) => "gone",
-            ServiceError::RateLimited { .. } => "rate_limited",
-            ServiceError::Internal(_) => "internal",
-        }
+    /// What went wrong, for a person; never internals.
+    pub fn detail(&self) -> &str {
+        &self.detail
     }
 
     /// The invalid fields, for validation errors.
     pub fn fields(&self) -> &[FieldError] {
-        match self {
-            ServiceError::Validation { fields, .. } => fields,
-            _ => &[],
-        }
+        &self.fields
+    }
+
+    /// Seconds to wait, for 429.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
+    /// The logged cause of an internal error.
+    pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.source.as_deref()
+    }
+}
+
+impl fmt::Debug for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceError")
+            .field("code", &self.code)
+            .field("detail", &self.detail)
+            .field("fields", &self.fields)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl std::error::Error for ServiceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let source: &(dyn std::error::Error + 'static) = self.source.as_deref()?;
+        Some(source)
+    }
+}
+
+impl From<Vec<FieldError>> for ServiceError {
+    fn from(fields: Vec<FieldError>) -> Self {
+        Self::validation(fields)
     }
 }
 
 impl From<sqlx::Error> for ServiceError {
+    /// A unique violation of a known constraint is its catalogue conflict (409); anything
+    /// else is internal.
     fn from(e: sqlx::Error) -> Self {
-        ServiceError::internal(e)
+        match crate::store::unique_violation(&e) {
+            Some(code) => Self::new(code, conflict_detail(code)),
+            None => Self::internal(e),
+        }
+    }
+}
+
+/// The words for a conflict the database detected.
+fn conflict_detail(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::EmailTaken => "An account with this email already exists.",
+        ErrorCode::PublicKeyTaken => "An agent with this public key is already registered.",
+        _ => "The request conflicts with the current state.",
     }
 }

@@ -1,17 +1,20 @@
 //! Agent invites: confirmation by the invited owner, the pending list, resend, cancel.
 
-use crate::agents::clean_reason;
+use crate::agents::store::{agent_row, insert_agent_key, retire, Retirement, AGENT_RETURNING};
 use crate::audit::{self, Event};
+use crate::errors::ErrorCode;
 use crate::model::{
-    AgentInviteCancelResponse, AgentInviteResendResponse, AgentRegistrationResponse, PendingAgentInvite,
-    PendingAgentInvitesResponse,
+    AgentInviteCancelResponse, AgentInviteResendResponse, AgentRegistrationResponse, InviteStatus, PendingAgentInvite,
+    PendingAgentInvitesResponse, RegistrationState,
 };
+use crate::outbox::Email;
 use crate::principal::{Principal, RequestMeta};
-use crate::registration::{free_seat, insert_agent_key, reserve_seat, AGENT_COLS};
-use crate::store::{now_ms, to_time};
-use crate::{secrets, ServiceError, Services};
+use crate::rate_limit::Limit;
+use crate::store::{state, to_time};
+use crate::vocab::{InviteToken, Reason};
+use crate::{seats, secrets, ServiceError, Services};
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 /// Filters of `GET /api/v1/agents/pending`.
 #[derive(Clone, Debug, Default)]
@@ -33,18 +36,46 @@ struct PendingInvite {
     email: String,
 }
 
+/// An invite email to queue.
+pub(crate) struct InviteEmail<'a> {
+    pub org: Option<i64>,
+    pub to: &'a str,
+    pub agent_name: &'a str,
+    pub token: &'a str,
+    pub expires: i64,
+}
+
 fn not_found() -> ServiceError {
-    ServiceError::NotFound("No pending invite for this agent.".into())
+    ServiceError::new(ErrorCode::InviteNotFound, "No pending invite for this agent.")
+}
+
+fn not_pending(detail: String) -> ServiceError {
+    ServiceError::new(ErrorCode::InviteNotPending, detail)
 }
 
 impl Services {
-    async fn recipient_email(&self, user_id: i64) -> Result<String, ServiceError> {
-        let row = sqlx::query("SELECT email FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&self.db().pool)
-            .await?
-            .ok_or(ServiceError::Unauthorized)?;
-        Ok(row.try_get("email")?)
+    /// Queues the invite email (inside the caller's transaction).
+    pub(crate) async fn queue_invite_email(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        m: InviteEmail<'_>,
+    ) -> Result<i64, ServiceError> {
+        let link = format!("{}/invite/confirm?token={}", self.config().public_url.trim_end_matches('/'), m.token);
+        let body = format!(
+            "An agent named \"{}\" asked to be registered with you as its owner.\n\n\
+             Confirm it here (the link works once, until {}):\n{link}\n\n\
+             If you did not expect this, ignore this email: nothing happens without your confirmation.\n",
+            m.agent_name,
+            to_time(m.expires).to_rfc3339()
+        );
+        let email = Email {
+            org_id: m.org,
+            kind: "agent_invite",
+            to: m.to,
+            subject: "Confirm your new Agentry agent",
+            body: &body,
+        };
+        self.queue_email(&mut **tx, email).await
     }
 
     /// Confirms an invite: binds the pending agent to the confirming user (who must be the
@@ -53,42 +84,35 @@ impl Services {
     pub async fn confirm_invite(
         &self,
         p: &Principal,
-        token: Option<&str>,
+        token: &InviteToken,
         meta: &RequestMeta,
     ) -> Result<AgentRegistrationResponse, ServiceError> {
-        let token = token.map(str::trim).unwrap_or("");
-        if !token.starts_with(secrets::INVITE_PREFIX) || token.len() < secrets::INVITE_PREFIX.len() + 16 {
-            return Err(ServiceError::field("token", "The invite token is missing or malformed (inv_…)."));
-        }
-        let hash = secrets::hash(token);
         let row = sqlx::query(
-            "SELECT i.id, i.agent_id, i.org_id, i.email, i.token_hash, i.status, i.expires_at, a.registration
+            "SELECT i.id, i.agent_id, i.org_id, i.email, i.status, i.expires_at, a.registration
              FROM invites i JOIN agents a ON a.id = i.agent_id WHERE i.token_hash = $1",
         )
-        .bind(&hash)
+        .bind(secrets::hash(token.expose()))
         .fetch_optional(&self.db().pool)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("No such invite.".into()))?;
-        if !secrets::ct_eq(row.try_get::<String, _>("token_hash")?.as_bytes(), hash.as_bytes()) {
-            return Err(ServiceError::NotFound("No such invite.".into()));
-        }
+        .ok_or_else(|| ServiceError::new(ErrorCode::InviteNotFound, "No such invite."))?;
         let invite_id: i64 = row.try_get("id")?;
         let agent_id: i64 = row.try_get("agent_id")?;
-        let status: String = row.try_get("status")?;
-        if status != "pending" || row.try_get::<String, _>("registration")? != "pending_invite" {
-            return Err(ServiceError::Conflict {
-                code: "invite_not_pending",
-                detail: format!("This invite is {status}; the agent is no longer pending."),
-            });
+        let status = state(&row, "status", InviteStatus::parse)?;
+        if status != InviteStatus::Pending
+            || state(&row, "registration", RegistrationState::parse)? != RegistrationState::PendingInvite
+        {
+            return Err(not_pending(format!("This invite is {status}; the agent is no longer pending.")));
         }
-        let now = now_ms();
+        let now = self.now_ms();
         if row.try_get::<i64, _>("expires_at")? <= now {
-            return Err(ServiceError::Gone("This invite has expired. Ask for it to be resent.".into()));
+            return Err(ServiceError::new(
+                ErrorCode::InviteExpired,
+                "This invite has expired. Ask for it to be resent.",
+            ));
         }
         let email: String = row.try_get("email")?;
-        let mine = self.recipient_email(p.user_id).await?;
-        if !secrets::ct_eq(mine.as_bytes(), email.as_bytes()) {
-            return Err(ServiceError::Forbidden("This invite is addressed to someone else.".into()));
+        if self.user_email(p.user_id).await? != email {
+            return Err(ServiceError::new(ErrorCode::NotInviteRecipient, "This invite is addressed to someone else."));
         }
         // The invite's organization when the recipient belongs to it; otherwise the
         // organization the confirming session acts in.
@@ -104,7 +128,7 @@ impl Services {
         };
         let org = if member_of_invite_org { invite_org.unwrap_or(p.org_id) } else { p.org_id };
 
-        let mut tx = self.db().pool.begin().await?;
+        let mut tx = self.db().begin().await?;
         let claimed = sqlx::query(
             "UPDATE invites SET status = 'claimed', claimed_at = $1, claimed_by = $2 WHERE id = $3 AND status = 'pending'",
         )
@@ -115,10 +139,7 @@ impl Services {
         .await?
         .rows_affected();
         if claimed == 0 {
-            return Err(ServiceError::Conflict {
-                code: "invite_not_pending",
-                detail: "This invite was already claimed or cancelled.".into(),
-            });
+            return Err(not_pending("This invite was already claimed or cancelled.".into()));
         }
         let holds_in_org = sqlx::query("SELECT holds_seat, org_id FROM agents WHERE id = $1")
             .bind(agent_id)
@@ -129,12 +150,12 @@ impl Services {
                     && r.try_get::<Option<i64>, _>("org_id").ok().flatten() == Some(org)
             })?;
         if !holds_in_org {
-            free_seat(&mut tx, agent_id).await?;
-            reserve_seat(&mut tx, org).await?;
+            seats::free(&mut tx, agent_id).await?;
+            seats::reserve(&mut tx, org).await?;
         }
         let agent = sqlx::query(&format!(
             "UPDATE agents SET registration = 'registered', org_id = $1, owner_id = $2, holds_seat = 1, updated_at = $3
-             WHERE id = $4 AND registration = 'pending_invite' RETURNING {AGENT_COLS}"
+             WHERE id = $4 AND registration = 'pending_invite' RETURNING {AGENT_RETURNING}"
         ))
         .bind(org)
         .bind(p.user_id)
@@ -142,12 +163,9 @@ impl Services {
         .bind(agent_id)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| ServiceError::Conflict {
-            code: "agent_not_pending",
-            detail: "The agent is no longer pending.".into(),
-        })?;
-        let agent = crate::registration::agent_row(&agent)?;
-        let (secret, key_id) = insert_agent_key(&mut tx, agent_id, None).await?;
+        .ok_or_else(|| ServiceError::new(ErrorCode::AgentNotPending, "The agent is no longer pending."))?;
+        let agent = agent_row(&agent)?;
+        let (secret, key_id) = insert_agent_key(&mut tx, agent_id, now).await?;
         let event = Event {
             org_id: Some(org),
             actor_user_id: Some(p.user_id),
@@ -156,13 +174,13 @@ impl Services {
             object_id: agent_id.to_string(),
             detail: None,
         };
-        audit::record(&mut *tx, meta, event).await?;
+        audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;
         Ok(AgentRegistrationResponse {
             agent,
             api_key: Some(secret),
             key_id: Some(key_id),
-            status: "registered".into(),
+            status: RegistrationState::Registered,
             invite_expires_at: None,
         })
     }
@@ -176,8 +194,8 @@ impl Services {
     ) -> Result<PendingAgentInvitesResponse, ServiceError> {
         let limit = q.limit.unwrap_or(50).clamp(1, 200);
         let offset = q.offset.unwrap_or(0).max(0);
-        let me = self.recipient_email(p.user_id).await?;
-        let now = now_ms();
+        let me = self.user_email(p.user_id).await?;
+        let now = self.now_ms();
         let privileged = p.role.is_privileged();
         if !privileged {
             let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM invites WHERE email = $1 AND status = 'pending'")
@@ -186,9 +204,7 @@ impl Services {
                 .await?
                 .try_get("n")?;
             if n == 0 {
-                return Err(ServiceError::Forbidden(
-                    "Only owners, admins and operators may list pending invites.".into(),
-                ));
+                return Err(ServiceError::not_allowed("Only owners, admins and operators may list pending invites."));
             }
         }
         // $1 org (or -1 for none), $2 my email, $3 now, $4 include expired (1/0), $5 email filter ('' = any).
@@ -237,14 +253,12 @@ impl Services {
         .ok_or_else(not_found)?;
         let inv =
             PendingInvite { id: row.try_get("id")?, org_id: row.try_get("org_id")?, email: row.try_get("email")? };
-        let recipient = self.recipient_email(p.user_id).await? == inv.email;
+        let recipient = self.user_email(p.user_id).await? == inv.email;
         let same_org = inv.org_id == Some(p.org_id);
         if recipient || (same_org && p.role.is_privileged()) {
             Ok(inv)
         } else if same_org {
-            Err(ServiceError::Forbidden(
-                "Only owners, admins, operators or the recipient may manage this invite.".into(),
-            ))
+            Err(ServiceError::not_allowed("Only owners, admins, operators or the recipient may manage this invite."))
         } else {
             Err(not_found())
         }
@@ -260,11 +274,11 @@ impl Services {
         meta: &RequestMeta,
     ) -> Result<AgentInviteResendResponse, ServiceError> {
         let inv = self.pending_invite_for(p, agent_id).await?;
-        self.limit(&format!("resend:agent:{agent_id}"), 10, meta, Some(p.user_id)).await?;
+        self.limit(&[Limit::new(format!("resend:agent:{agent_id}"), 10)], meta, Some(p.user_id)).await?;
         let token = secrets::generate(secrets::INVITE_PREFIX);
-        let now = now_ms();
-        let expires = now + i64::try_from(self.config().invite_ttl.as_millis()).unwrap_or(i64::MAX / 4);
-        let mut tx = self.db().pool.begin().await?;
+        let now = self.now_ms();
+        let expires = now + crate::clock::ms(self.config().invite_ttl);
+        let mut tx = self.db().begin().await?;
         let row = sqlx::query(
             "UPDATE invites SET token_hash = $1, expires_at = $2, resent_at = $3, resend_count = resend_count + 1
              WHERE id = $4 AND status = 'pending' RETURNING resend_count",
@@ -282,7 +296,8 @@ impl Services {
             .fetch_one(&mut *tx)
             .await?
             .try_get("name")?;
-        self.queue_invite_email(&mut tx, inv.org_id, &inv.email, &name, &token, expires).await?;
+        let mail = InviteEmail { org: inv.org_id, to: &inv.email, agent_name: &name, token: &token, expires };
+        self.queue_invite_email(&mut tx, mail).await?;
         let event = Event {
             org_id: inv.org_id,
             actor_user_id: Some(p.user_id),
@@ -291,7 +306,7 @@ impl Services {
             object_id: agent_id.to_string(),
             detail: None,
         };
-        audit::record(&mut *tx, meta, event).await?;
+        audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;
         Ok(AgentInviteResendResponse { agent_id, email: inv.email, expires_at: to_time(expires), resend_count })
     }
@@ -303,46 +318,23 @@ impl Services {
         &self,
         p: &Principal,
         agent_id: i64,
-        reason: Option<&str>,
+        reason: Option<Reason>,
         meta: &RequestMeta,
     ) -> Result<AgentInviteCancelResponse, ServiceError> {
-        let reason = clean_reason(reason)?;
         let inv = self.pending_invite_for(p, agent_id).await?;
-        let now = now_ms();
-        let mut tx = self.db().pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE invites SET status = 'cancelled', cancelled_at = $1, cancel_reason = $2 WHERE id = $3 AND status = 'pending'",
-        )
-        .bind(now)
-        .bind(reason.clone())
-        .bind(inv.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if done == 0 {
+        let now = self.now_ms();
+        let mut tx = self.db().begin().await?;
+        let retirement = Retirement {
+            reason_key: "inviteCancelReason",
+            by_key: "inviteCancelledBy",
+            reason: reason.as_ref(),
+            by: p.user_id,
+            needs_pending_invite: true,
+        };
+        if !retire(&mut tx, agent_id, retirement, now).await? {
             return Err(not_found());
         }
-        free_seat(&mut tx, agent_id).await?;
-        let metadata: String = sqlx::query("SELECT metadata FROM agents WHERE id = $1")
-            .bind(agent_id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("metadata")?;
-        let mut md: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&metadata).unwrap_or_default();
-        md.insert(
-            "inviteCancelReason".into(),
-            reason.clone().map_or(serde_json::Value::Null, serde_json::Value::String),
-        );
-        md.insert("inviteCancelledBy".into(), p.user_id.into());
-        sqlx::query(
-            "UPDATE agents SET registration = 'revoked', revoked_at = $1, updated_at = $1, metadata = $2
-             WHERE id = $3 AND registration = 'pending_invite'",
-        )
-        .bind(now)
-        .bind(serde_json::Value::Object(md).to_string())
-        .bind(agent_id)
-        .execute(&mut *tx)
-        .await?;
+        let reason = reason.map(String::from);
         let event = Event {
             org_id: inv.org_id,
             actor_user_id: Some(p.user_id),
@@ -351,20 +343,9 @@ impl Services {
             object_id: agent_id.to_string(),
             detail: Some(serde_json::json!({ "reason": reason }).to_string()),
         };
-        audit::record(&mut *tx, meta, event).await?;
+        audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;
-        Ok(AgentInviteCancelResponse { agent_id, status: "cancelled".into(), reason })
-    }
-
-    /// Opens one outbox body (sealed at rest). For operators' tooling and tests.
-    pub async fn open_outbox_body(&self, outbox_id: i64) -> Result<Option<String>, ServiceError> {
-        let row = sqlx::query("SELECT body_sealed FROM outbox WHERE id = $1")
-            .bind(outbox_id)
-            .fetch_optional(&self.db().pool)
-            .await?;
-        Ok(row
-            .and_then(|r| r.try_get::<Option<String>, _>("body_sealed").ok().flatten())
-            .and_then(|b| self.open_sealed(&b)))
+        Ok(AgentInviteCancelResponse { agent_id, status: InviteStatus::Cancelled, reason })
     }
 }
 
@@ -375,7 +356,7 @@ fn pending_row(r: &AnyRow, now: i64) -> Result<PendingAgentInvite, sqlx::Error> 
         agent_name: r.try_get("name")?,
         email: r.try_get("email")?,
         org_id: r.try_get("org_id")?,
-        status: r.try_get("status")?,
+        status: state(r, "status", InviteStatus::parse)?,
         created_at: to_time(r.try_get("created_at")?),
         expires_at: to_time(expires),
         expired: expires <= now,

@@ -2,10 +2,15 @@
 //! limits, permissions) lives here, once. REST handlers and Leptos server functions are
 //! thin adapters over [`Services`].
 //!
-//! The [`model`] module is plain data and compiles everywhere, the browser included; the
-//! rest needs the `server` feature.
+//! Compiled everywhere, the browser included: the typed vocabulary ([`vocab`], [`states`]),
+//! the request parsers ([`inputs`]), the error catalogue ([`errors`]) and the wire types
+//! ([`model`]). The rest needs the `server` feature.
 
+pub mod errors;
+pub mod inputs;
 pub mod model;
+pub mod states;
+pub mod vocab;
 
 #[cfg(feature = "server")]
 mod accounts;
@@ -16,7 +21,13 @@ mod api_keys;
 #[cfg(feature = "server")]
 mod audit;
 #[cfg(feature = "server")]
+mod challenges;
+#[cfg(feature = "server")]
+pub mod clock;
+#[cfg(feature = "server")]
 mod config;
+#[cfg(feature = "server")]
+mod credentials;
 #[cfg(feature = "server")]
 mod delegated;
 #[cfg(feature = "server")]
@@ -30,9 +41,11 @@ mod outbox;
 #[cfg(feature = "server")]
 mod principal;
 #[cfg(feature = "server")]
-pub mod rate_limit;
+mod rate_limit;
 #[cfg(feature = "server")]
 mod registration;
+#[cfg(feature = "server")]
+mod seats;
 #[cfg(feature = "server")]
 pub mod secrets;
 #[cfg(feature = "server")]
@@ -40,13 +53,18 @@ mod services;
 #[cfg(feature = "server")]
 pub mod store;
 
+pub use errors::{ErrorCode, FieldError};
+
 #[cfg(feature = "server")]
 pub use {
     accounts::{NewSession, SESSION_COOKIE},
+    challenges::ip_prefix,
+    clock::Clock,
     config::Config,
-    error::{FieldError, ServiceError},
+    credentials::Authenticated,
+    error::ServiceError,
     invites::PendingQuery,
-    principal::{Credential, Principal, RequestMeta},
-    registration::ip_prefix,
+    principal::{Credential, DelegatedScope, Presented, Principal, RequestMeta},
+    registration::Registration,
     services::Services,
 };

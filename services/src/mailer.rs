@@ -16,7 +16,6 @@
 
 pub use crate::outbox::{OutboxItem, OutboxPage, DEFAULT_LIMIT, MAX_LIMIT};
 
-use crate::store::now_ms;
 use crate::{ServiceError, Services};
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
@@ -186,7 +185,7 @@ impl Services {
     /// several processes at once: each row is claimed atomically before it is sent.
     pub async fn deliver_due_emails(&self, mailer: &Mailer) -> Result<DeliveryReport, ServiceError> {
         let policy = mailer.policy();
-        let now = now_ms();
+        let now = self.now_ms();
         let rows = sqlx::query(
             "SELECT id, to_addr, subject, body_sealed, attempts, next_attempt_at FROM outbox
              WHERE status = 'queued' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
@@ -201,7 +200,7 @@ impl Services {
             let attempts: i64 = row.try_get("attempts")?;
             let due: i64 = row.try_get("next_attempt_at")?;
             // The claim: only one process can move this row from (attempts, due) on.
-            let lease_until = now_ms() + millis(policy.lease);
+            let lease_until = self.now_ms() + millis(policy.lease);
             let claimed = sqlx::query(
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1
                  WHERE id = $2 AND status = 'queued' AND attempts = $3 AND next_attempt_at = $4",
@@ -210,7 +209,7 @@ impl Services {
             .bind(id)
             .bind(attempts)
             .bind(due)
-            .execute(&self.db().pool)
+            .execute(self.db().writer())
             .await?
             .rows_affected()
                 == 1;
@@ -232,17 +231,17 @@ impl Services {
                         "UPDATE outbox SET status = 'sent', sent_at = $1, body_sealed = NULL, last_error = NULL
                          WHERE id = $2 AND status = 'queued' AND attempts = $3",
                     )
-                    .bind(now_ms())
+                    .bind(self.now_ms())
                     .bind(id)
                     .bind(attempt)
-                    .execute(&self.db().pool)
+                    .execute(self.db().writer())
                     .await?;
                     tracing::info!(outbox_id = id, attempt, "email delivered");
                     report.sent += 1;
                 }
                 Err(error) => {
                     let give_up = attempt >= policy.max_attempts;
-                    let next = now_ms() + millis(policy.backoff(attempt));
+                    let next = self.now_ms() + millis(policy.backoff(attempt));
                     sqlx::query(
                         "UPDATE outbox SET status = $1, last_error = $2, next_attempt_at = $3
                          WHERE id = $4 AND status = 'queued' AND attempts = $5",
@@ -252,7 +251,7 @@ impl Services {
                     .bind(next)
                     .bind(id)
                     .bind(attempt)
-                    .execute(&self.db().pool)
+                    .execute(self.db().writer())
                     .await?;
                     if give_up {
                         tracing::error!(outbox_id = id, attempt, %error, "email delivery failed for good");
@@ -280,7 +279,7 @@ impl Worker {
     pub fn spawn(services: Services, mailer: Mailer, poll_interval: Duration) -> Self {
         let stop = Arc::new(Notify::new());
         let stopped = stop.clone();
-        tracing::info!(smtp = %mailer.shown_url, poll_interval_ms = poll_interval.as_millis() as u64, "mail worker started");
+        tracing::info!(smtp = %mailer.shown_url, poll_interval_ms = u64::try_from(poll_interval.as_millis()).unwrap_or(u64::MAX), "mail worker started");
         let task = tokio::spawn(async move {
             let poll_interval = poll_interval.max(Duration::from_millis(10));
             let mut woken = false;
@@ -288,7 +287,10 @@ impl Worker {
                 let seen = WAKES.load(Ordering::SeqCst);
                 let full = match services.deliver_due_emails(&mailer).await {
                     // A full batch: there may be more due right now.
-                    Ok(r) => (r.sent + r.retrying + r.failed + r.skipped) as i64 >= mailer.policy().batch,
+                    Ok(r) => {
+                        i64::try_from(r.sent + r.retrying + r.failed + r.skipped).unwrap_or(i64::MAX)
+                            >= mailer.policy().batch
+                    }
                     Err(e) => {
                         tracing::error!(error = %e, "outbox poll failed");
                         false
@@ -349,8 +351,9 @@ fn userinfo(url: &str) -> (Option<String>, Option<String>) {
         let mut i = 0;
         while i < b.len() {
             if b[i] == b'%' && i + 2 < b.len() {
-                if let (Some(h), Some(l)) = ((b[i + 1] as char).to_digit(16), (b[i + 2] as char).to_digit(16)) {
-                    out.push((h * 16 + l) as u8);
+                let hex = |c: u8| char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok());
+                if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                    out.push(h * 16 + l);
                     i += 3;
                     continue;
                 }

@@ -4,54 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// A member's role in an organization. Owner, admin and operator are the seeds'
-/// "privileged operators".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Full control, including billing and seats.
-    Owner,
-    /// Manages members and agents.
-    Admin,
-    /// Manages agents and invites.
-    Operator,
-    /// Uses agents they are granted.
-    Member,
-}
-
-impl Role {
-    /// The role's wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Operator => "operator",
-            Role::Member => "member",
-        }
-    }
-
-    /// Parses a wire name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "owner" => Role::Owner,
-            "admin" => Role::Admin,
-            "operator" => Role::Operator,
-            "member" => Role::Member,
-            _ => return None,
-        })
-    }
-
-    /// Owner, admin and operator: the seeds' "privileged operators".
-    pub fn is_privileged(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin | Role::Operator)
-    }
-
-    /// Owner and admin: may revoke agents and change organization settings.
-    pub fn is_admin(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin)
-    }
-}
+pub use crate::states::{InviteStatus, RegistrationMode, RegistrationState, Role};
 
 /// An organization as its members see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,8 +106,8 @@ pub struct AgentSummary {
     pub id: i64,
     /// Display name.
     pub name: String,
-    /// `pending_invite | registered | revoked`.
-    pub registration: String,
+    /// Where the agent's identity stands.
+    pub registration: RegistrationState,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// The user it belongs to (`None` while an invite is pending).
@@ -230,8 +183,8 @@ pub struct RegisteredAgent {
     pub name: String,
     /// Description.
     pub description: String,
-    /// `pending_invite | registered | revoked`.
-    pub registration: String,
+    /// Where the agent's identity stands.
+    pub registration: RegistrationState,
     /// The organization (`null` while an invite is pending).
     pub org_id: Option<i64>,
     /// The owner (`null` while an invite is pending).
@@ -256,7 +209,7 @@ pub struct AgentRegistrationResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<i64>,
     /// `registered` or `pending_invite`.
-    pub status: String,
+    pub status: RegistrationState,
     /// For a pending invite: when the invite expires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_expires_at: Option<DateTime<Utc>>,
@@ -317,7 +270,7 @@ pub struct PendingAgentInvite {
     /// The organization it will join, when known.
     pub org_id: Option<i64>,
     /// Always `pending` in this list.
-    pub status: String,
+    pub status: InviteStatus,
     /// When the invite was created.
     pub created_at: DateTime<Utc>,
     /// When it expires (or expired).
@@ -376,7 +329,7 @@ pub struct AgentInviteCancelResponse {
     /// The agent whose invite was cancelled.
     pub agent_id: i64,
     /// `cancelled`.
-    pub status: String,
+    pub status: InviteStatus,
     /// The reason given, if any.
     pub reason: Option<String>,
 }
@@ -389,7 +342,7 @@ pub struct AgentRevokeResponse {
     /// The agent.
     pub agent_id: i64,
     /// `revoked`.
-    pub registration: String,
+    pub registration: RegistrationState,
     /// Keys revoked by this call.
     pub revoked_keys: i64,
 }
@@ -405,16 +358,4 @@ pub struct AgentKeyRotationResponse {
     pub key_id: i64,
     /// When the older keys stop working (`null` when there were none).
     pub previous_keys_expire_at: Option<DateTime<Utc>>,
-}
-
-/// Password rule, stated once for the API, the UI and the docs.
-pub const PASSWORD_RULE: &str =
-    "Passwords must be 10 to 128 characters long and must not consist of a single repeated character.";
-
-/// Checks [`PASSWORD_RULE`]. Shared so the browser can check before it posts.
-pub fn password_is_acceptable(password: &str) -> bool {
-    let n = password.chars().count();
-    let mut chars = password.chars();
-    let first = chars.next();
-    (10..=128).contains(&n) && !chars.all(|c| Some(c) == first)
 }

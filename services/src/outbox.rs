@@ -4,9 +4,9 @@
 //! Bodies can carry one-time links, so they are sealed at rest with ChaCha20-Poly1305
 //! under a key derived from the server secret, and wiped once SMTP delivery succeeds.
 
-use crate::model::Role;
-use crate::store::{now_ms, opt_time, to_time};
-use crate::{Principal, ServiceError, Services};
+use crate::rate_limit::Limit;
+use crate::store::{opt_time, to_time};
+use crate::{Principal, RequestMeta, ServiceError, Services};
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
@@ -84,7 +84,7 @@ impl Services {
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
         let status = if self.config().smtp_url.is_some() { "queued" } else { "stored" };
-        let now = now_ms();
+        let now = self.now_ms();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO outbox (org_id, kind, to_addr, subject, body_sealed, status, attempts, next_attempt_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7) RETURNING id",
@@ -116,22 +116,17 @@ impl Services {
         subject: &str,
         body: &str,
     ) -> Result<i64, ServiceError> {
-        self.queue_email(&self.db().pool, Email { org_id, kind, to, subject, body }).await
+        self.queue_email(self.db().writer(), Email { org_id, kind, to, subject, body }).await
     }
 
     /// Queues a short test email to the caller's own address, so an owner or admin can
     /// check the SMTP settings. Returns the outbox row.
     pub async fn send_test_email(&self, p: &Principal) -> Result<OutboxItem, ServiceError> {
-        if !matches!(p.role, Role::Owner | Role::Admin) {
-            return Err(ServiceError::Forbidden("Only owners and admins can send a test email.".into()));
+        if !p.role.is_admin() {
+            return Err(ServiceError::not_allowed("Only owners and admins can send a test email."));
         }
-        crate::rate_limit::hit(
-            self.db(),
-            &format!("test-email:{}", p.user_id),
-            10,
-            std::time::Duration::from_secs(3600),
-        )
-        .await?;
+        let limit = Limit::new(format!("test-email:{}", p.user_id), 10);
+        self.limit_in(&[limit], std::time::Duration::from_secs(3600), &RequestMeta::default(), Some(p.user_id)).await?;
         let to = self.user_email(p.user_id).await?;
         let body = format!(
             "This is a test email from Agentry ({}).\n\nIf you can read this, email delivery works.\n",
@@ -164,7 +159,7 @@ impl Services {
             return Err(ServiceError::field("offset", "offset must not be negative."));
         }
         let email = self.user_email(p.user_id).await?;
-        let privileged = matches!(p.role, Role::Owner | Role::Admin);
+        let privileged = p.role.is_admin();
         // Non-privileged callers match on their address only; `org_id = -1` never holds.
         let org = if privileged { p.org_id } else { -1 };
         let filter = "(LOWER(to_addr) = $1 OR org_id = $2)";
@@ -185,12 +180,15 @@ impl Services {
         Ok(OutboxPage { items, total, limit, offset })
     }
 
-    async fn user_email(&self, user_id: i64) -> Result<String, ServiceError> {
-        let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-            .bind(user_id)
+    /// Opens one outbox body (sealed at rest). For operators' tooling and tests.
+    pub async fn open_outbox_body(&self, outbox_id: i64) -> Result<Option<String>, ServiceError> {
+        let row = sqlx::query("SELECT body_sealed FROM outbox WHERE id = $1")
+            .bind(outbox_id)
             .fetch_optional(&self.db().pool)
             .await?;
-        Ok(email.ok_or(ServiceError::Unauthorized)?.to_lowercase())
+        Ok(row
+            .and_then(|r| r.try_get::<Option<String>, _>("body_sealed").ok().flatten())
+            .and_then(|b| self.open_sealed(&b)))
     }
 
     fn outbox_item(&self, row: &AnyRow) -> Result<OutboxItem, ServiceError> {
@@ -210,9 +208,11 @@ impl Services {
     }
 
     fn outbox_cipher(&self) -> ChaCha20Poly1305 {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.secret()).expect("HMAC takes any key length");
-        mac.update(b"agentry-outbox/v1");
-        let key = mac.finalize().into_bytes();
+        // HMAC-SHA256 as a key derivation; a derive error cannot happen (HMAC takes keys of
+        // any length), and would only leave the key all zeros.
+        let key = <Hmac<Sha256> as Mac>::new_from_slice(self.secret())
+            .map(|mac| mac.chain_update(b"agentry-outbox/v1").finalize().into_bytes())
+            .unwrap_or_default();
         ChaCha20Poly1305::new(Key::from_slice(&key))
     }
 

@@ -62,6 +62,16 @@ impl Services {
         &self.inner.secret
     }
 
+    /// The clock every rule reads.
+    pub fn clock(&self) -> &crate::clock::Clock {
+        &self.inner.config.clock
+    }
+
+    /// Now, in unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.inner.config.clock.now_ms()
+    }
+
     pub(crate) fn dummy_hash(&self) -> &str {
         &self.inner.dummy_hash
     }
@@ -77,7 +87,7 @@ impl Services {
 async fn persisted_secret(db: &Db) -> Result<Vec<u8>, sqlx::Error> {
     sqlx::query("INSERT INTO settings (name, value) VALUES ('hmac_secret', $1) ON CONFLICT (name) DO NOTHING")
         .bind(secrets::generate(""))
-        .execute(&db.pool)
+        .execute(db.writer())
         .await?;
     let row = sqlx::query("SELECT value FROM settings WHERE name = 'hmac_secret'").fetch_one(&db.pool).await?;
     Ok(row.try_get::<String, _>("value")?.into_bytes())

@@ -1,8 +1,19 @@
-//! Storage: one sqlx `AnyPool` over SQLite (default, WAL) or PostgreSQL, with the
-//! migrations of the matching dialect.
+//! Storage: sqlx `Any` pools over SQLite (default, WAL) or PostgreSQL, the migrations of
+//! the matching dialect, and the one documented place for what differs by backend
+//! ([`dialect`]).
+//!
+//! Reads go to `pool`. Writes go through [`Db::writer`] and transactions that write start
+//! with [`Db::begin`]: on SQLite the writer is a single connection, so writers queue in
+//! this process instead of sleeping in SQLite's busy handler, and its transactions are
+//! `BEGIN IMMEDIATE`, so a transaction that reads first never fails to upgrade to a write
+//! when another process (a second instance on the same file) wrote meanwhile. On
+//! PostgreSQL both are the same pool.
 
+pub mod dialect;
+
+use crate::errors::ErrorCode;
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use std::path::Path;
 use std::time::Duration;
 
@@ -15,11 +26,12 @@ pub enum Backend {
     Postgres,
 }
 
-/// A connection pool and its backend.
+/// The connection pools and their backend.
 #[derive(Clone, Debug)]
 pub struct Db {
-    /// The pool.
+    /// Reads (and, on PostgreSQL, everything).
     pub pool: AnyPool,
+    writer: AnyPool,
     /// The backend.
     pub backend: Backend,
 }
@@ -41,6 +53,23 @@ pub enum OpenError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+fn options(backend: Backend, max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(10)).after_connect(move |conn, _| {
+        Box::pin(async move {
+            if backend == Backend::Sqlite {
+                // WAL lets readers run beside the writer; busy_timeout makes a second
+                // process's writer queue instead of failing; foreign keys are off by
+                // default in SQLite.
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
+            }
+            Ok(())
+        })
+    })
+}
+
 impl Db {
     /// Opens (and for SQLite, creates) the database and runs the migrations.
     pub async fn open(url: &str, max_connections: u32) -> Result<Self, OpenError> {
@@ -52,29 +81,26 @@ impl Db {
         } else {
             return Err(OpenError::UnsupportedUrl(url.to_string()));
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; busy_timeout makes writers
-                        // queue instead of failing; foreign keys are off by default in SQLite.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
+        let pool = options(backend, max_connections).connect(&url).await?;
         match backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
-        Ok(Self { pool, backend })
+        let writer = match backend {
+            Backend::Sqlite => options(backend, 1).connect(&url).await?,
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Self { pool, writer, backend })
+    }
+
+    /// The pool for writes outside a transaction.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    /// Starts a transaction that will write (`BEGIN IMMEDIATE` on SQLite).
+    pub async fn begin(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        self.writer.begin_with(dialect::begin_write(self.backend)).await
     }
 
     /// Checks that the database answers (for `/readyz`).
@@ -102,11 +128,6 @@ fn sqlite_url(rest: &str) -> Result<String, OpenError> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
-/// Now, in unix milliseconds (the storage time format).
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 /// Unix milliseconds to a UTC time.
 pub fn to_time(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
@@ -117,9 +138,28 @@ pub fn opt_time(row: &AnyRow, col: &str) -> Result<Option<chrono::DateTime<chron
     Ok(row.try_get::<Option<i64>, _>(col)?.map(to_time))
 }
 
-/// Whether an error is a unique-constraint violation (a 409, not a 500).
-pub fn is_unique_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+/// A state column, parsed into its enum; an unknown name is a decode error (a bug).
+pub fn state<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+    let raw: String = row.try_get(col)?;
+    parse(&raw).ok_or_else(|| sqlx::Error::Decode(format!("unknown {col} {raw:?}").into()))
+}
+
+/// The unique constraints whose violation is a catalogue conflict: PostgreSQL's
+/// constraint name, SQLite's `table.column`, and the code.
+const UNIQUE: &[(&str, &str, ErrorCode)] = &[
+    ("users_email_key", "users.email", ErrorCode::EmailTaken),
+    ("agents_public_key_key", "agents.public_key", ErrorCode::PublicKeyTaken),
+];
+
+/// The catalogue code of a unique-constraint violation, by constraint name.
+pub fn unique_violation(e: &sqlx::Error) -> Option<ErrorCode> {
+    let db = e.as_database_error().filter(|d| d.is_unique_violation())?;
+    let message = db.message();
+    let name = db.constraint();
+    UNIQUE
+        .iter()
+        .find(|(pg, lite, _)| name == Some(*pg) || message.ends_with(&format!("constraint failed: {lite}")))
+        .map(|(_, _, code)| *code)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-use agentry_tests::{both, client, problem, PASSWORD};
+use agentry_tests::{both, client, problem, problem_code, PASSWORD};
 use serde_json::{json, Value};
 
 both!(signup_returns_201_sets_a_safe_cookie_and_me_works, |app| {
@@ -166,7 +166,7 @@ both!(cross_origin_cookie_posts_are_rejected, |app| {
         .send()
         .await
         .unwrap();
-    problem(res, 403).await;
+    problem_code(res, 403, "csrf").await;
     let res = app
         .client
         .post(app.url("/api/v1/api-keys"))
@@ -175,7 +175,7 @@ both!(cross_origin_cookie_posts_are_rejected, |app| {
         .send()
         .await
         .unwrap();
-    problem(res, 403).await;
+    problem_code(res, 403, "csrf").await;
     assert_eq!(app.count("api_keys").await, 0);
     assert_eq!(app.post("/api/v1/api-keys", json!({"name": "ok"})).await.status(), 201);
 });
@@ -196,7 +196,12 @@ both!(switching_organization_needs_a_membership, |app| {
     let beta: Value = res.json().await.unwrap();
     let beta_id = beta["currentOrganization"]["id"].as_i64().unwrap();
     let beta_uuid = beta["currentOrganization"]["uuid"].as_str().unwrap().to_string();
-    problem(app.post("/api/v1/me/organization", json!({"organization": beta_uuid})).await, 404).await;
+    problem_code(
+        app.post("/api/v1/me/organization", json!({"organization": beta_uuid})).await,
+        404,
+        "organization_not_found",
+    )
+    .await;
     sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, 'operator', 0)")
         .bind(user_id)
         .bind(beta_id)

@@ -1,7 +1,7 @@
 //! Seed 000 invites: the unauthenticated flow, confirmation, the pending list, resend,
 //! cancel.
 
-use agentry_tests::{both, client, keypair, problem, registration, TestApp, Who};
+use agentry_tests::{both, client, keypair, problem, problem_code, registration, TestApp, Who};
 use serde_json::{json, Value};
 
 /// Registers an agent through the invite flow for `email`; returns the response body.
@@ -122,15 +122,21 @@ both!(invite_confirmation_status_codes, |app| {
     problem(app.post("/api/v1/registration/invite/confirm", json!({})).await, 400).await;
     problem(app.post("/api/v1/registration/invite/confirm", json!({"token": "garbage"})).await, 400).await;
     let forged = format!("inv_{}", "A".repeat(43));
-    problem(app.post("/api/v1/registration/invite/confirm", json!({"token": forged})).await, 404).await;
+    problem_code(
+        app.post("/api/v1/registration/invite/confirm", json!({"token": forged})).await,
+        404,
+        "invite_not_found",
+    )
+    .await;
     // 403: someone else's invite.
     let (other, _) = other_user(&app).await;
     let res =
         other.post(app.url("/api/v1/registration/invite/confirm")).json(&json!({"token": token})).send().await.unwrap();
-    problem(res, 403).await;
+    problem_code(res, 403, "not_invite_recipient").await;
     // 410: expired.
     sqlx::query("UPDATE invites SET expires_at = 1").execute(&app.services.db().pool).await.unwrap();
-    problem(app.post("/api/v1/registration/invite/confirm", json!({"token": token})).await, 410).await;
+    problem_code(app.post("/api/v1/registration/invite/confirm", json!({"token": token})).await, 410, "invite_expired")
+        .await;
 
     // 403: no free seat at confirmation (an invite to an address without an account yet).
     let late = format!("late-{}@example.com", uuid::Uuid::new_v4().simple());
@@ -151,7 +157,7 @@ both!(invite_confirmation_status_codes, |app| {
         .send()
         .await
         .unwrap();
-    problem(res, 403).await;
+    problem_code(res, 403, "no_free_seat").await;
     app.set_seat_limit(late_org, 5).await;
     let res = late_client
         .post(app.url("/api/v1/registration/invite/confirm"))
@@ -208,7 +214,7 @@ both!(pending_list_visibility_and_paging, |app| {
         .execute(&app.services.db().pool)
         .await
         .unwrap();
-    problem(member.get(app.url("/api/v1/agents/pending")).send().await.unwrap(), 403).await;
+    problem_code(member.get(app.url("/api/v1/agents/pending")).send().await.unwrap(), 403, "not_allowed").await;
     invite(&app, &member_email, "for-member").await;
     let list: Value = member.get(app.url("/api/v1/agents/pending")).send().await.unwrap().json().await.unwrap();
     assert_eq!(list["total"], 1);
@@ -247,7 +253,12 @@ both!(resend_issues_a_new_token_and_extends_the_expiry, |app| {
         .await
         .unwrap();
     assert_eq!(switched.status(), 200);
-    problem(member.post(app.url(&format!("/api/v1/agents/{id}/invite/resend"))).send().await.unwrap(), 403).await;
+    problem_code(
+        member.post(app.url(&format!("/api/v1/agents/{id}/invite/resend"))).send().await.unwrap(),
+        403,
+        "not_allowed",
+    )
+    .await;
 
     let res = app
         .client

@@ -1,5 +1,6 @@
 //! API integration tests: the real server, real HTTP, SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used)]
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
 mod api_keys;

@@ -2,7 +2,7 @@
 //! against a dead port, and who may see which rows in `GET /api/v1/outbox`.
 
 use agentry_services::mailer::Mailer;
-use agentry_tests::{both, problem, spawn_with, test_config, Backend, TestApp, PASSWORD};
+use agentry_tests::{both, problem, problem_code, spawn_with, test_config, Backend, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -229,7 +229,7 @@ async fn dead_port_retries_and_keeps_the_row(backend: Backend) {
         .fetch_one(&app.services.db().pool)
         .await
         .unwrap();
-    let now = agentry_services::store::now_ms();
+    let now = app.services.now_ms();
     assert!(next > now + 20_000 && next < now + 31_000, "first retry in about 30 s: {}", next - now);
 
     // Not due: a pass does nothing.
@@ -359,7 +359,7 @@ async fn two_instances_never_send_twice(backend: Backend) {
             .fetch_one(&apps[0].services.db().pool)
             .await
             .unwrap();
-        if sent == n as i64 {
+        if sent == i64::try_from(n).unwrap() {
             break;
         }
         assert!(Instant::now() < deadline, "only {sent} of {n} marked sent after one attempt");
@@ -494,7 +494,7 @@ both!(outbox_visibility, |app| {
     assert_eq!(page["total"], 1);
     // Members may not send test emails.
     let res = b_client.post(app.url("/api/v1/outbox/test")).header("origin", &app.base).send().await.unwrap();
-    problem(res, 403).await;
+    problem_code(res, 403, "not_allowed").await;
 
     // A user API key works like the session.
     let key: Value = app.post("/api/v1/api-keys", json!({"name": "outbox"})).await.json().await.unwrap();

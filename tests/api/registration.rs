@@ -1,7 +1,7 @@
 //! Seed 000: challenges, the owner flow, delegated tokens, revocation, key rotation,
 //! `agents/self`, rate limits, and secrets at rest.
 
-use agentry_tests::{both, client, keypair, problem, registration, solve, test_config, Who};
+use agentry_tests::{both, client, keypair, problem, problem_code, registration, solve, test_config, Who};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -199,7 +199,7 @@ both!(registration_status_codes, |app| {
     // 404: unknown challenge.
     let mut b = good.clone();
     b["challengeId"] = json!(uuid::Uuid::new_v4().to_string());
-    problem(post(b).await.unwrap(), 404).await;
+    problem_code(post(b).await.unwrap(), 404, "challenge_not_found").await;
     // 401: an owner challenge without credentials, or with a bad one.
     problem(client().post(app.url("/api/v1/registration/agent")).json(&good).send().await.unwrap(), 401).await;
     problem(
@@ -235,20 +235,28 @@ both!(registration_status_codes, |app| {
     let org = app.org_id().await;
     app.set_seat_limit(org, 2).await;
     let res = app.register_as(&Who::Session, "one too many").await;
-    problem(res, 403).await;
+    problem_code(res, 403, "no_free_seat").await;
     assert_eq!(seats_used(&app, org).await, 2);
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_challenges_are_400_sqlite() {
-    let config = agentry_services::Config { challenge_ttl: std::time::Duration::from_secs(1), ..test_config() };
+    let config = agentry_services::Config {
+        challenge_ttl: std::time::Duration::from_secs(1),
+        clock: agentry_services::Clock::manual(),
+        ..test_config()
+    };
     let app = agentry_tests::spawn_with(agentry_tests::Backend::Sqlite, config).await;
     expired(app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_challenges_are_400_postgres() {
-    let config = agentry_services::Config { challenge_ttl: std::time::Duration::from_secs(1), ..test_config() };
+    let config = agentry_services::Config {
+        challenge_ttl: std::time::Duration::from_secs(1),
+        clock: agentry_services::Clock::manual(),
+        ..test_config()
+    };
     let app = agentry_tests::spawn_with(agentry_tests::Backend::Postgres, config).await;
     expired(app).await;
 }
@@ -257,7 +265,8 @@ async fn expired(app: agentry_tests::TestApp) {
     app.signup().await;
     let c = app.challenge(&Who::Session, "").await;
     let (_, pk) = keypair();
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // Time moves on; no test sleeps.
+    assert!(app.services.clock().advance(std::time::Duration::from_millis(2100)));
     let res = app
         .req(Method::POST, "/api/v1/registration/agent", &Who::Session)
         .json(&registration(&c, &pk, "late"))
@@ -371,7 +380,7 @@ both!(delegated_tokens, |app| {
         .unwrap();
     assert_eq!(t["namePrefix"], "ci-");
     let who = Who::Bearer(t["token"].as_str().unwrap().to_string());
-    problem(app.register_as(&who, "prod-agent").await, 403).await;
+    problem_code(app.register_as(&who, "prod-agent").await, 403, "delegated_token_scope").await;
     assert_eq!(app.register_as(&who, "ci-ok").await.status(), 201);
 
     // Max difficulty: the token's own challenges are capped; a harder challenge is 403.
@@ -387,12 +396,12 @@ both!(delegated_tokens, |app| {
         .send()
         .await
         .unwrap();
-    problem(res, 403).await;
+    problem_code(res, 403, "delegated_token_scope").await;
     assert_eq!(app.register_as(&who, "easy").await.status(), 201);
 
     // 403 at issuance when no seat is free.
     app.set_seat_limit(org, 3).await;
-    problem(app.post("/api/v1/registration/delegated-token", json!({})).await, 403).await;
+    problem_code(app.post("/api/v1/registration/delegated-token", json!({})).await, 403, "no_free_seat").await;
 });
 
 both!(revocation, |app| {
@@ -407,7 +416,7 @@ both!(revocation, |app| {
     // 401, 400, 404 (unknown, and another organization's agent), 403 (a plain member).
     problem(client().post(app.url(&format!("/api/v1/agents/{id}/revoke"))).send().await.unwrap(), 401).await;
     problem(app.post("/api/v1/agents/abc/revoke", json!({})).await, 400).await;
-    problem(app.post("/api/v1/agents/999999/revoke", json!({})).await, 404).await;
+    problem_code(app.post("/api/v1/agents/999999/revoke", json!({})).await, 404, "agent_not_found").await;
     let other = client();
     other
         .post(app.url("/api/v1/auth/signup"))
@@ -418,8 +427,8 @@ both!(revocation, |app| {
     problem(other.post(app.url(&format!("/api/v1/agents/{id}/revoke"))).json(&json!({})).send().await.unwrap(), 404)
         .await;
     let (member, _) = member_of(&app, org, "member").await;
-    problem(member.post(app.url(&format!("/api/v1/agents/{id}/revoke"))).json(&json!({})).send().await.unwrap(), 403)
-        .await;
+    let res = member.post(app.url(&format!("/api/v1/agents/{id}/revoke"))).json(&json!({})).send().await.unwrap();
+    problem_code(res, 403, "not_allowed").await;
 
     // 200: every key revoked, the seat freed, the reason kept.
     let res = app.post(&format!("/api/v1/agents/{id}/revoke"), json!({"reason": "compromised"})).await;
@@ -464,7 +473,8 @@ both!(key_rotation_keeps_old_keys_for_the_grace_period, |app| {
     problem(app.post("/api/v1/agents/x/keys", json!({})).await, 400).await;
     problem(app.post("/api/v1/agents/424242/keys", json!({})).await, 404).await;
     let (member, _) = member_of(&app, org, "member").await;
-    problem(member.post(app.url(&format!("/api/v1/agents/{id}/keys"))).send().await.unwrap(), 403).await;
+    problem_code(member.post(app.url(&format!("/api/v1/agents/{id}/keys"))).send().await.unwrap(), 403, "not_allowed")
+        .await;
 
     let res = app.post(&format!("/api/v1/agents/{id}/keys"), json!({})).await;
     assert_eq!(res.status(), 201);

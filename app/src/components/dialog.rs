@@ -2,6 +2,7 @@
 //! focus is trapped and Escape closes it without extra code.
 
 use crate::error::AppError;
+use agentry_services::vocab::{field, Reason};
 use leptos::{ev::SubmitEvent, html, prelude::*};
 
 /// Opens itself when mounted; render it only while there is something to confirm.
@@ -13,13 +14,10 @@ pub fn ConfirmDialog(
     message: String,
     /// The confirm button's text.
     confirm_label: &'static str,
-    /// `Some(label)` asks for a reason; `required` makes it mandatory.
+    /// `Some(label)` asks for a reason. A reason is always optional, as the API has it.
     #[prop(optional)]
     reason_label: Option<&'static str>,
-    /// Whether the reason must be given.
-    #[prop(optional)]
-    reason_required: bool,
-    /// Called with the reason (empty when not asked for).
+    /// Called with the reason (empty when not asked or not given).
     on_confirm: Callback<String>,
     /// Called when the dialog closes without confirming (Cancel or Escape).
     on_close: Callback<()>,
@@ -32,6 +30,7 @@ pub fn ConfirmDialog(
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
     let (reason, set_reason) = signal(String::new());
+    let (invalid, set_invalid) = signal(None::<AppError>);
     Effect::new(move |_| {
         if let Some(d) = dialog.get() {
             if !d.open() {
@@ -41,7 +40,14 @@ pub fn ConfirmDialog(
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        on_confirm.run(reason.get_untracked().trim().to_string());
+        // The services' own rule for reasons (optional, at most 500 characters).
+        match field("reason", Reason::parse_optional(Some(&reason.get_untracked()))) {
+            Ok(r) => {
+                set_invalid.set(None);
+                on_confirm.run(r.map(String::from).unwrap_or_default());
+            }
+            Err(fields) => set_invalid.set(Some(AppError::from(fields))),
+        }
     };
     let close = move |_| {
         if let Some(d) = dialog.get_untracked() {
@@ -59,15 +65,17 @@ pub fn ConfirmDialog(
                         <textarea
                             id="dialog-reason"
                             rows="3"
-                            required=reason_required
-                            maxlength="500"
+                            aria-describedby="dialog-reason-hint"
                             prop:value=reason
                             on:input=move |ev| set_reason.set(event_target_value(&ev))
                         ></textarea>
+                        <p class="field__hint" id="dialog-reason-hint">
+                            {format!("Optional; at most {} characters.", Reason::MAX)}
+                        </p>
                     </div>
                 })}
                 <div class="form-status" role="status" aria-live="polite">
-                    {move || error.get().map(|e| view! { <p class="alert alert--error">{e.user_message()}</p> })}
+                    {move || invalid.get().or_else(|| error.get()).map(|e| view! { <p class="alert alert--error">{e.user_message()}</p> })}
                 </div>
                 <div class="dialog__actions">
                     <button type="button" class="btn btn--ghost" on:click=close>"Keep it"</button>

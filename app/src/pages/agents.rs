@@ -7,7 +7,7 @@ use crate::components::dialog::ConfirmDialog;
 use crate::error::AppError;
 use crate::rest;
 use crate::routing::login_then;
-use agentry_services::model::AgentSummary;
+use agentry_services::model::{AgentSummary, RegistrationState};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
@@ -98,9 +98,9 @@ fn AgentsTable(agents: Vec<AgentSummary>, revoking: RwSignal<Option<Revoking>>) 
     let rows = agents
         .into_iter()
         .map(|a| {
-            let badge = format!("badge badge--{}", a.registration.replace('_', "-"));
-            let label = a.registration.replace('_', " ");
-            let revocable = a.registration != "revoked";
+            let badge = format!("badge badge--{}", a.registration.as_str().replace('_', "-"));
+            let label = a.registration.as_str().replace('_', " ");
+            let revocable = a.registration != RegistrationState::Revoked;
             let target = Revoking { id: a.id, name: a.name.clone() };
             let name = a.name.clone();
             view! {

@@ -4,7 +4,7 @@
 use crate::api::{Login, Signup};
 use crate::components::form::{action_error, FormStatus, PasswordField, TextField};
 use crate::routing::{login_then, safe_next, signup_then};
-use agentry_services::model::PASSWORD_RULE;
+use agentry_services::vocab::Password;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -75,7 +75,7 @@ pub fn SignupPage() -> impl IntoView {
                 <PasswordField
                     id="signup-password"
                     autocomplete="new-password"
-                    hint=PASSWORD_RULE
+                    hint=Password::RULE
                     error
                 />
                 <TextField

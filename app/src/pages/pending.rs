@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::format;
 use crate::rest::{self, PendingAgentInvite as Invite, PendingAgentInvitesResponse as InvitePage};
 use crate::routing::login_then;
+use agentry_services::model::InviteStatus;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::{
@@ -100,8 +101,9 @@ fn InvitesTable(
         .invites
         .into_iter()
         .map(|invite| {
-            let open = invite.status == "pending" && !invite.expired;
-            let shown = if invite.status == "pending" && invite.expired { "expired".to_string() } else { invite.status.clone() };
+            let pending = invite.status == InviteStatus::Pending;
+            let open = pending && !invite.expired;
+            let shown = if pending && invite.expired { "expired" } else { invite.status.as_str() };
             let badge = format!("badge badge--{shown}");
             let resend = {
                 let invite = invite.clone();
@@ -125,7 +127,7 @@ fn InvitesTable(
                 let invite = invite.clone();
                 move |_| cancelling.set(Some(invite.clone()))
             };
-            let can_act = invite.status == "pending";
+            let can_act = invite.status == InviteStatus::Pending;
             view! {
                 <tr>
                     <th scope="row">{invite.agent_name.clone()} <span class="muted num">{format!(" #{}", invite.agent_id)}</span></th>
@@ -184,7 +186,10 @@ fn Pager(page: InvitePage, email: String, include_expired: bool) -> impl IntoVie
         }
         format!("/agents/pending?{}", q.join("&"))
     };
-    let (first, last) = (page.offset + 1, (page.offset + page.invites.len() as i64).min(page.total));
+    let (first, last) = (
+        page.offset + 1,
+        page.offset.saturating_add(i64::try_from(page.invites.len()).unwrap_or(i64::MAX)).min(page.total),
+    );
     let prev = (page.offset > 0).then(|| link((page.offset - page.limit.max(1)).max(0)));
     let next = (page.offset + page.limit < page.total).then(|| link(page.offset + page.limit));
     view! {
@@ -237,8 +242,7 @@ fn CancelDialog(
             title=format!("Cancel the invite for {}?", invite.agent_name)
             message=format!("The link sent to {} stops working and the agent will never be registered.", invite.email)
             confirm_label="Cancel invite"
-            reason_label="Reason (kept in the audit log)"
-            reason_required=true
+            reason_label="Reason (optional, kept in the audit log)"
             on_confirm
             on_close=Callback::new(move |_| cancelling.set(None))
             pending

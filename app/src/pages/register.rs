@@ -11,6 +11,10 @@ use crate::error::AppError;
 use crate::format;
 use crate::rest::{self, AgentRegistrationRequest, AgentRegistrationResponse as Registration, PowSolution};
 use crate::routing::login_then;
+use agentry_services::inputs::AgentIdentity;
+use agentry_services::model::RegistrationState;
+use agentry_services::vocab::{AgentName, Description};
+use agentry_services::ErrorCode;
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
@@ -51,14 +55,16 @@ impl Failure {
                 _ => format!("The proof of work failed: {message}"),
             },
             Failure::Api(e) => match e.code() {
-                "public_key_taken" => format!("{} Generate a new key pair and try again.", e.user_message()),
-                "rate_limited" => match e {
+                Some(ErrorCode::PublicKeyTaken) => {
+                    format!("{} Generate a new key pair and try again.", e.user_message())
+                }
+                Some(ErrorCode::RateLimited) => match e {
                     AppError::Service { retry_after: Some(s), .. } => {
                         format!("Too many registrations right now. Try again in {s} s.")
                     }
                     _ => "Too many registrations right now. Try again shortly.".into(),
                 },
-                // 403 (no free seat) and the rest: the services layer's own words say it best.
+                // No free seat and the rest: the services layer's own words say it best.
                 _ => e.user_message(),
             },
         }
@@ -129,32 +135,42 @@ fn RegisterFlow(signed_in: bool, difficulty: Option<u32>) -> impl IntoView {
         }
         failure.set(None);
         progress.set(None);
-        let public_key = if generate.get_untracked() {
-            key_pair.get_untracked().map(|k| k.public_key)
-        } else {
-            Some(pasted_key.get_untracked().trim().to_string())
-        };
-        let Some(public_key) = public_key.filter(|k| !k.is_empty()) else {
-            failure.set(Some(Failure::Input("Generate a key pair (or paste a public key) first.".into())));
-            return;
-        };
-        if !is_ed25519_base64(&public_key) {
-            failure.set(Some(Failure::Input(
-                "The public key must be a raw 32-byte Ed25519 key in base64 (44 characters).".into(),
-            )));
-            return;
-        }
-        let request = AgentRegistrationRequest {
+        let mut request = AgentRegistrationRequest {
             challenge_id: String::new(),
             solution: PowSolution::default(),
-            public_key,
-            name: name.get_untracked().trim().to_string(),
-            description: Some(description.get_untracked().trim().to_string()).filter(|d| !d.is_empty()),
-            owner_email: (!signed_in).then(|| owner_email.get_untracked().trim().to_string()),
+            public_key: String::new(),
+            name: name.get_untracked(),
+            description: Some(description.get_untracked()).filter(|d| !d.trim().is_empty()),
+            owner_email: (!signed_in).then(|| owner_email.get_untracked()),
         };
         step.set(Step::Challenge);
         spawn_local(async move {
-            match register(request, difficulty, !signed_in, step, progress).await {
+            // "Generate a key pair in this browser" needs no extra click: the pair is made
+            // here when there is none yet.
+            let public_key = if generate.get_untracked() {
+                match key_pair.get_untracked() {
+                    Some(k) => Ok(k.public_key),
+                    None => browser::generate_key_pair().await.map(|k| {
+                        let public = k.public_key.clone();
+                        key_pair.set(Some(k));
+                        public
+                    }),
+                }
+            } else {
+                Ok(pasted_key.get_untracked())
+            };
+            let outcome = match public_key {
+                Err(m) => Err(Failure::Input(m)),
+                Ok(public_key) => {
+                    request.public_key = public_key;
+                    // The same parser the server runs: the page accepts exactly what the API does.
+                    match AgentIdentity::parse(&request) {
+                        Err(fields) => Err(Failure::Api(AppError::from(fields))),
+                        Ok(_) => register(request, difficulty, !signed_in, step, progress).await,
+                    }
+                }
+            };
+            match outcome {
                 Ok(done) => step.set(Step::Done(Box::new(done))),
                 Err(f) => {
                     failure.set(Some(f));
@@ -221,11 +237,13 @@ fn RegisterFlow(signed_in: bool, difficulty: Option<u32>) -> impl IntoView {
                                         class="mono"
                                         spellcheck="false"
                                         autocomplete="off"
-                                        placeholder="44 characters, e.g. from: agentry agent keygen"
+                                        placeholder="43 or 44 characters, e.g. from: agentry agent keygen"
                                         prop:value=move || pasted_key.get()
                                         on:input=move |ev| pasted_key.set(event_target_value(&ev))
                                     />
-                                    <p class="field__hint">"The raw 32-byte Ed25519 public key. Keep the private key with the agent."</p>
+                                    <p class="field__hint">
+                                        "The raw 32-byte Ed25519 public key in base64 (standard or URL-safe, padded or not). Keep the private key with the agent."
+                                    </p>
                                 </div>
                             }
                         >
@@ -258,21 +276,23 @@ fn RegisterFlow(signed_in: bool, difficulty: Option<u32>) -> impl IntoView {
                                 id="reg-name"
                                 type="text"
                                 required
-                                maxlength="100"
                                 autocomplete="off"
+                                aria-describedby="reg-name-hint"
                                 prop:value=move || name.get()
                                 on:input=move |ev| name.set(event_target_value(&ev))
                             />
+                            <p class="field__hint" id="reg-name-hint">{format!("{} to {} characters.", AgentName::MIN, AgentName::MAX)}</p>
                         </div>
                         <div class="field">
                             <label for="reg-description">"Description " <span class="muted">"(optional)"</span></label>
                             <textarea
                                 id="reg-description"
+                                aria-describedby="reg-description-hint"
                                 rows="2"
-                                maxlength="500"
                                 prop:value=move || description.get()
                                 on:input=move |ev| description.set(event_target_value(&ev))
                             ></textarea>
+                            <p class="field__hint" id="reg-description-hint">{format!("At most {} characters.", Description::MAX)}</p>
                         </div>
                         {(!signed_in).then(|| view! {
                             <div class="field">
@@ -432,7 +452,7 @@ fn RegisterResult(done: Registration, key_pair: Option<KeyPair>, on_again: Callb
             _ = h.focus();
         }
     });
-    let heading = if done.status == "pending_invite" {
+    let heading = if done.status == RegistrationState::PendingInvite {
         format!("{} is waiting for its owner", done.agent.name)
     } else {
         format!("{} is registered", done.agent.name)
@@ -464,14 +484,6 @@ fn RegisterResult(done: Registration, key_pair: Option<KeyPair>, on_again: Callb
     }
 }
 
-/// A base64 string of exactly 32 bytes: 43 symbols and one `=`.
-fn is_ed25519_base64(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 44
-        && b[43] == b'='
-        && b[..43].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/' || *c == b'-' || *c == b'_')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -482,12 +494,5 @@ mod tests {
         assert_eq!(p.percent().round(), 25.0);
         let q = Progress { found: 0, k: 8, eta_seconds: None, ..Default::default() };
         assert_eq!(q.percent(), 0.0);
-    }
-
-    #[test]
-    fn public_keys_are_44_base64_characters() {
-        assert!(is_ed25519_base64("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="));
-        assert!(!is_ed25519_base64("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo"));
-        assert!(!is_ed25519_base64("not a key"));
     }
 }

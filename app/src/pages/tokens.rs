@@ -6,6 +6,8 @@ use crate::components::signed_in::RequireSignIn;
 use crate::error::AppError;
 use crate::format;
 use crate::rest::{self, DelegatedTokenRequest, DelegatedTokenResponse as DelegatedToken};
+use agentry_services::inputs::DelegatedTokenSpec;
+use agentry_services::vocab::{Difficulty, NamePrefix};
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
@@ -30,10 +32,15 @@ fn DelegatedTokens() -> impl IntoView {
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let request = DelegatedTokenRequest {
-            name_prefix: Some(prefix.get_untracked().trim().to_string()).filter(|p| !p.is_empty()),
+            name_prefix: Some(prefix.get_untracked()),
             max_difficulty: max_difficulty.get_untracked().trim().parse().ok(),
             ttl_seconds: ttl.get_untracked().parse().ok(),
         };
+        // The services' own rules, checked before anything is sent.
+        if let Err(fields) = DelegatedTokenSpec::parse(&request) {
+            error.set(Some(AppError::from(fields)));
+            return;
+        }
         pending.set(true);
         error.set(None);
         spawn_local(async move {
@@ -65,21 +72,20 @@ fn DelegatedTokens() -> impl IntoView {
                     <input
                         id="token-prefix"
                         type="text"
-                        maxlength="60"
                         autocomplete="off"
                         aria-describedby="token-prefix-hint"
                         prop:value=move || prefix.get()
                         on:input=move |ev| prefix.set(event_target_value(&ev))
                     />
-                    <p class="field__hint" id="token-prefix-hint">"The registered agent's name must start with this. Empty: any name."</p>
+                    <p class="field__hint" id="token-prefix-hint">{format!("The registered agent's name must start with this (at most {} characters). Empty: any name.", NamePrefix::MAX)}</p>
                 </div>
                 <div class="field">
                     <label for="token-difficulty">"Maximum difficulty " <span class="muted">"(optional)"</span></label>
                     <input
                         id="token-difficulty"
                         type="number"
-                        min="0"
-                        max="32"
+                        min=Difficulty::MIN
+                        max=Difficulty::MAX
                         inputmode="numeric"
                         aria-describedby="token-difficulty-hint"
                         prop:value=move || max_difficulty.get()

@@ -1,5 +1,5 @@
 //! Checks shared by the native and wasm test binaries.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::as_conversions)]
 
 pub mod data;
 

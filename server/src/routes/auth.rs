@@ -1,9 +1,11 @@
 //! Accounts: sign-up, log-in, log-out, the current user, and organization switching.
 
-use crate::extract::{presented, Auth, Json, Meta, Presented};
+use crate::extract::{Auth, Json, Meta};
 use crate::problem::{ApiResult, Problem};
 use crate::startup::AppState;
+use agentry_services::inputs::SignUp;
 use agentry_services::model::Me;
+use agentry_services::Presented;
 use axum::extract::State;
 use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -51,7 +53,8 @@ pub async fn signup(
     Meta(meta): Meta,
     Json(req): Json<SignupRequest>,
 ) -> ApiResult<Response> {
-    let (me, session) = s.services.signup(&req.email, &req.password, &req.organization, &meta).await?;
+    let input = SignUp::parse(&req.email, &req.password, &req.organization)?;
+    let (me, session) = s.services.signup(input, &meta).await?;
     let cookie = s.services.session_cookie(&session);
     Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json(me)).into_response())
 }
@@ -72,7 +75,7 @@ pub async fn login(State(s): State<AppState>, Meta(meta): Meta, Json(req): Json<
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "Signed out")))]
 pub async fn logout(State(s): State<AppState>, parts: Parts) -> ApiResult<Response> {
-    if let Some(Presented::Session(token)) = presented(&parts) {
+    if let Some(Presented::Session(token)) = Presented::from_headers(&parts.headers) {
         s.services.logout(&token).await?;
     }
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, s.services.clear_session_cookie())]).into_response())

@@ -2,8 +2,8 @@
 
 use crate::problem::Problem;
 use crate::startup::AppState;
+use agentry_services::ErrorCode;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 /// Liveness: the process answers.
@@ -16,7 +16,6 @@ pub async fn readyz(State(s): State<AppState>) -> Response {
     if s.services.ready().await {
         "ready".into_response()
     } else {
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready", "The database does not answer.")
-            .into_response()
+        Problem::new(ErrorCode::NotReady, "The database does not answer.").into_response()
     }
 }

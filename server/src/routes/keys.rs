@@ -4,6 +4,7 @@ use crate::extract::{Auth, Json, Path};
 use crate::problem::{ApiResult, Problem};
 use crate::startup::AppState;
 use agentry_services::model::{ApiKey, CreatedApiKey};
+use agentry_services::vocab::{field, KeyName};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -25,7 +26,8 @@ pub async fn create(
     Auth(p): Auth,
     Json(req): Json<CreateKeyRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
-    Ok((StatusCode::CREATED, Json(s.services.create_api_key(&p, &req.name).await?)))
+    let name = field("name", KeyName::parse(&req.name))?;
+    Ok((StatusCode::CREATED, Json(s.services.create_api_key(&p, &name).await?)))
 }
 
 /// List your API keys (never their secrets).

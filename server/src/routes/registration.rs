@@ -4,13 +4,15 @@
 use crate::extract::{AgentAuth, Auth, Json, Meta, OptionalJson, Path, Query, Registrant, UserOrAgent};
 use crate::problem::{ApiResult, Problem};
 use crate::startup::AppState;
+use agentry_services::inputs::DelegatedTokenSpec;
 use agentry_services::model::{
     AgentChallenge, AgentInviteCancelResponse, AgentInviteConfirmationRequest, AgentInviteResendResponse,
     AgentKeyRotationResponse, AgentRegistrationRequest, AgentRegistrationResponse, AgentRevokeResponse,
     DelegatedTokenRequest, DelegatedTokenResponse, PendingAgentInvite, PendingAgentInvitesResponse, PowSolution,
     ReasonRequest, RegisteredAgent,
 };
-use agentry_services::PendingQuery;
+use agentry_services::vocab::{field, Difficulty, InviteToken, Reason};
+use agentry_services::{PendingQuery, Registration};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -73,7 +75,8 @@ pub async fn challenge(
     Meta(meta): Meta,
     Query(q): Query<ChallengeQuery>,
 ) -> ApiResult<(StatusCode, Json<AgentChallenge>)> {
-    let c = s.services.issue_challenge(p.as_ref(), q.difficulty, q.invite.unwrap_or(false), &meta).await?;
+    let difficulty = q.difficulty.map(|d| field("difficulty", Difficulty::requested(d))).transpose()?;
+    let c = s.services.issue_challenge(p.as_ref(), difficulty, q.invite.unwrap_or(false), &meta).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -97,7 +100,7 @@ pub async fn register(
     Meta(meta): Meta,
     Json(req): Json<AgentRegistrationRequest>,
 ) -> ApiResult<(StatusCode, Json<AgentRegistrationResponse>)> {
-    let r = s.services.register_agent(p.as_ref(), &req, &meta).await?;
+    let r = s.services.register_agent(p.as_ref(), Registration::parse(&req)?, &meta).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -115,7 +118,7 @@ pub async fn delegated_token(
     Meta(meta): Meta,
     OptionalJson(req): OptionalJson<DelegatedTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<DelegatedTokenResponse>)> {
-    let r = s.services.issue_delegated_token(&p, &req, &meta).await?;
+    let r = s.services.issue_delegated_token(&p, DelegatedTokenSpec::parse(&req)?, &meta).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -135,7 +138,8 @@ pub async fn confirm_invite(
     Meta(meta): Meta,
     OptionalJson(req): OptionalJson<AgentInviteConfirmationRequest>,
 ) -> ApiResult<Json<AgentRegistrationResponse>> {
-    Ok(Json(s.services.confirm_invite(&p, req.token.as_deref(), &meta).await?))
+    let token = field("token", InviteToken::parse(req.token.as_deref().unwrap_or("")))?;
+    Ok(Json(s.services.confirm_invite(&p, &token, &meta).await?))
 }
 
 /// Query of `GET /api/v1/agents/pending`.
@@ -204,7 +208,8 @@ pub async fn cancel_invite(
     Path(id): Path<i64>,
     OptionalJson(req): OptionalJson<ReasonRequest>,
 ) -> ApiResult<Json<AgentInviteCancelResponse>> {
-    Ok(Json(s.services.cancel_invite(&p, id, req.reason.as_deref(), &meta).await?))
+    let reason = field("reason", Reason::parse_optional(req.reason.as_deref()))?;
+    Ok(Json(s.services.cancel_invite(&p, id, reason, &meta).await?))
 }
 
 /// Revoke a registered agent: every key, and its seat.
@@ -224,7 +229,8 @@ pub async fn revoke(
     Path(id): Path<i64>,
     OptionalJson(req): OptionalJson<ReasonRequest>,
 ) -> ApiResult<Json<AgentRevokeResponse>> {
-    Ok(Json(s.services.revoke_agent(&p, id, req.reason.as_deref(), &meta).await?))
+    let reason = field("reason", Reason::parse_optional(req.reason.as_deref()))?;
+    Ok(Json(s.services.revoke_agent(&p, id, reason, &meta).await?))
 }
 
 /// Rotate an agent's key: a new `agk_` key; older keys work until the grace period ends.

@@ -1,0 +1,39 @@
+//! The one place for SQL that must differ by backend. Everything else is written once, in
+//! the portable subset both SQLite and PostgreSQL accept (`$n` parameters, `RETURNING`,
+//! `ON CONFLICT … DO UPDATE`, `CAST(… AS TEXT)`), with times as unix-millisecond BIGINTs.
+//!
+//! Add a function here (taking the [`Backend`]) when a statement cannot be portable, such
+//! as row claiming with `FOR UPDATE SKIP LOCKED` or `LISTEN/NOTIFY` on PostgreSQL.
+
+use super::Backend;
+
+/// The statement that opens a transaction which will write. SQLite takes the write lock
+/// up front (`IMMEDIATE`), so a transaction that reads first never fails to upgrade;
+/// PostgreSQL locks rows as it goes.
+pub fn begin_write(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    }
+}
+
+/// The locking clause of a claim query (`SELECT … LIMIT 1` + this): PostgreSQL skips rows
+/// other workers hold; SQLite has one writer at a time, so it needs none.
+pub fn skip_locked(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_writes_begin_immediate() {
+        assert_eq!(begin_write(Backend::Sqlite), "BEGIN IMMEDIATE");
+        assert_eq!(skip_locked(Backend::Sqlite), "");
+        assert!(skip_locked(Backend::Postgres).contains("SKIP LOCKED"));
+    }
+}
