@@ -50,6 +50,8 @@ pub struct Config {
     pub registration_limit_per_owner: u64,
     /// Registration attempts per window, everyone together.
     pub registration_limit_global: u64,
+    /// Invite emails resent per agent per window.
+    pub invite_resend_limit_per_agent: u64,
 }
 
 impl Default for Config {
@@ -76,6 +78,7 @@ impl Default for Config {
             registration_limit_per_ip: 30,
             registration_limit_per_owner: 60,
             registration_limit_global: 3000,
+            invite_resend_limit_per_agent: 10,
         }
     }
 }

@@ -260,7 +260,13 @@ impl Services {
         meta: &RequestMeta,
     ) -> Result<AgentInviteResendResponse, ServiceError> {
         let inv = self.pending_invite_for(p, agent_id).await?;
-        self.limit(&format!("resend:agent:{agent_id}"), 10, meta, Some(p.user_id)).await?;
+        self.limit(
+            &format!("resend:agent:{agent_id}"),
+            self.config().invite_resend_limit_per_agent,
+            meta,
+            Some(p.user_id),
+        )
+        .await?;
         let token = secrets::generate(secrets::INVITE_PREFIX);
         let now = now_ms();
         let expires = now + i64::try_from(self.config().invite_ttl.as_millis()).unwrap_or(i64::MAX / 4);
