@@ -48,11 +48,6 @@ impl TrustedProxies {
         Self(nets)
     }
 
-    /// Whether no proxy is trusted (forwarding headers are never read).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Whether `ip` (IPv4-mapped IPv6 counts as IPv4) is a trusted proxy.
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = ip.to_canonical();
