@@ -84,11 +84,25 @@ pub struct ServeArgs {
     pub agent_key_grace_hours: u64,
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the client, as
     /// comma-separated addresses or CIDR networks (`10.0.0.0/8,::1`). Unset: the TCP peer
-    /// is the client and those headers are ignored.
-    #[arg(long, env = "AGENTRY_TRUSTED_PROXIES", value_name = "CIDR,…", value_delimiter = ',', value_parser = crate::client_ip::parse_cidr)]
-    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// is the client and those headers are ignored. May be repeated.
+    #[arg(long, env = "AGENTRY_TRUSTED_PROXIES", value_name = "CIDR,…", value_parser = ProxyList::parse)]
+    pub trusted_proxies: Vec<ProxyList>,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// One `--trusted-proxies` value: comma-separated networks; empty (an unset-looking
+/// `AGENTRY_TRUSTED_PROXIES=`) is none.
+#[derive(Debug, Clone)]
+pub struct ProxyList(pub Vec<ipnet::IpNet>);
+
+impl ProxyList {
+    fn parse(s: &str) -> Result<Self, String> {
+        if s.trim().is_empty() {
+            return Ok(Self(Vec::new()));
+        }
+        s.split(',').map(crate::client_ip::parse_cidr).collect::<Result<_, _>>().map(Self)
+    }
 }
 
 /// Rate limits: hits allowed per fixed window, counted in the database.
@@ -162,7 +176,7 @@ impl ServeArgs {
             site_root: self.site_root.clone(),
             request_timeout: std::time::Duration::from_secs(self.request_timeout),
             max_body: self.max_body,
-            trusted_proxies: self.trusted_proxies.clone(),
+            trusted_proxies: self.trusted_proxies.iter().flat_map(|l| l.0.iter().copied()).collect(),
             services,
         }
     }
@@ -226,7 +240,9 @@ mod tests {
     fn limits_and_trusted_proxies_are_flags() {
         let s = serve(&[
             "--trusted-proxies",
-            "10.0.0.0/8, 192.0.2.1,2001:db8::/32",
+            "10.0.0.0/8, 192.0.2.1",
+            "--trusted-proxies",
+            "2001:db8::/32",
             "--rate-window-secs",
             "60",
             "--signup-limit-per-ip",
@@ -250,5 +266,7 @@ mod tests {
             assert!(err.contains("--trusted-proxies"), "{bad}: {err}");
         }
         assert!(serve(&["--rate-window-secs", "0"]).is_err());
+        // An empty value (say `AGENTRY_TRUSTED_PROXIES=`) trusts nobody.
+        assert!(serve(&["--trusted-proxies", " "]).unwrap().settings().trusted_proxies.is_empty());
     }
 }
