@@ -54,6 +54,12 @@ pub async fn spawn(backend: Backend) -> TestApp {
 
 /// Starts a server with the given services configuration.
 pub async fn spawn_with(backend: Backend, config: agentry_services::Config) -> TestApp {
+    spawn_trusting(backend, config, &[]).await
+}
+
+/// Starts a server that believes the forwarding headers of peers in `trusted_proxies`
+/// (addresses or CIDRs, as `--trusted-proxies` takes them).
+pub async fn spawn_trusting(backend: Backend, config: agentry_services::Config, trusted_proxies: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let database_url = match backend {
         Backend::Sqlite => format!("sqlite://{}/test.db", dir.path().display()),
@@ -65,6 +71,7 @@ pub async fn spawn_with(backend: Backend, config: agentry_services::Config) -> T
         site_root: dir.path().to_path_buf(),
         request_timeout: Duration::from_secs(30),
         max_body: 64 * 1024,
+        trusted_proxies: trusted_proxies.iter().map(|s| agentry_server::client_ip::parse_cidr(s).unwrap()).collect(),
         services: config,
     };
     let app = Application::build(settings).await.unwrap();
@@ -100,6 +107,7 @@ pub async fn spawn_on(database_url: &str, config: agentry_services::Config) -> T
         site_root: dir.path().to_path_buf(),
         request_timeout: Duration::from_secs(30),
         max_body: 64 * 1024,
+        trusted_proxies: Vec::new(),
         services: config,
     };
     let app = Application::build(settings).await.unwrap();

@@ -46,6 +46,7 @@ async fn main() {
         site_root: dir.path().to_path_buf(),
         request_timeout: Duration::from_secs(60),
         max_body: 64 * 1024,
+        trusted_proxies: Vec::new(),
         services: config,
     };
     let app = Application::build(settings).await.unwrap();

@@ -2,6 +2,7 @@
 //! registers an agent with a server.
 
 use crate::startup::{Application, Settings};
+use agentry_services::Config;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -81,13 +82,76 @@ pub struct ServeArgs {
     /// How long a rotated agent key keeps working after a new one is minted, in hours.
     #[arg(long, env = "AGENTRY_AGENT_KEY_GRACE_HOURS", default_value_t = 24)]
     pub agent_key_grace_hours: u64,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the client, as
+    /// comma-separated addresses or CIDR networks (`10.0.0.0/8,::1`). Unset: the TCP peer
+    /// is the client and those headers are ignored. May be repeated.
+    #[arg(long, env = "AGENTRY_TRUSTED_PROXIES", value_name = "CIDR,…", value_parser = ProxyList::parse)]
+    pub trusted_proxies: Vec<ProxyList>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// One `--trusted-proxies` value: comma-separated networks; empty (an unset-looking
+/// `AGENTRY_TRUSTED_PROXIES=`) is none.
+#[derive(Debug, Clone)]
+pub struct ProxyList(pub Vec<ipnet::IpNet>);
+
+impl ProxyList {
+    fn parse(s: &str) -> Result<Self, String> {
+        if s.trim().is_empty() {
+            return Ok(Self(Vec::new()));
+        }
+        s.split(',').map(crate::client_ip::parse_cidr).collect::<Result<_, _>>().map(Self)
+    }
+}
+
+/// Rate limits: hits allowed per fixed window, counted in the database.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Rate limits")]
+pub struct LimitArgs {
+    /// Length of the rate-limit window, in seconds.
+    #[arg(long, env = "AGENTRY_RATE_WINDOW_SECS", default_value_t = Config::default().rate_window.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub rate_window_secs: u64,
+    /// Login attempts per client IP per window.
+    #[arg(long, env = "AGENTRY_LOGIN_LIMIT_PER_IP", default_value_t = Config::default().login_limit_per_ip)]
+    pub login_limit_per_ip: u64,
+    /// Login attempts per email address per window.
+    #[arg(long, env = "AGENTRY_LOGIN_LIMIT_PER_EMAIL", default_value_t = Config::default().login_limit_per_email)]
+    pub login_limit_per_email: u64,
+    /// Signups per client IP per window.
+    #[arg(long, env = "AGENTRY_SIGNUP_LIMIT_PER_IP", default_value_t = Config::default().signup_limit_per_ip)]
+    pub signup_limit_per_ip: u64,
+    /// Registration challenges per IP prefix (/24, /64) per window.
+    #[arg(long, env = "AGENTRY_CHALLENGE_LIMIT_PER_IP", default_value_t = Config::default().challenge_limit_per_ip)]
+    pub challenge_limit_per_ip: u64,
+    /// Registration attempts per IP prefix (/24, /64) per window.
+    #[arg(long, env = "AGENTRY_REGISTRATION_LIMIT_PER_IP", default_value_t = Config::default().registration_limit_per_ip)]
+    pub registration_limit_per_ip: u64,
+    /// Registration attempts, delegated tokens, and invite emails to one address, per owner
+    /// per window.
+    #[arg(long, env = "AGENTRY_REGISTRATION_LIMIT_PER_OWNER", default_value_t = Config::default().registration_limit_per_owner)]
+    pub registration_limit_per_owner: u64,
+    /// Registration attempts per window, everyone together.
+    #[arg(long, env = "AGENTRY_REGISTRATION_LIMIT_GLOBAL", default_value_t = Config::default().registration_limit_global)]
+    pub registration_limit_global: u64,
+    /// Invite emails resent per agent per window.
+    #[arg(long, env = "AGENTRY_INVITE_RESEND_LIMIT_PER_AGENT", default_value_t = Config::default().invite_resend_limit_per_agent)]
+    pub invite_resend_limit_per_agent: u64,
+    /// Test emails (`POST /api/v1/outbox/test`) per user per hour.
+    #[arg(long, env = "AGENTRY_TEST_EMAIL_LIMIT_PER_HOUR", default_value_t = Config::default().test_email_limit_per_hour)]
+    pub test_email_limit_per_hour: u64,
+    /// Adaptive proof of work: +1 difficulty bit per this many registrations or failed
+    /// solutions from one IP prefix (or owner) per window; 0 turns it off.
+    #[arg(long, env = "AGENTRY_POW_ADAPTIVE_STEP", default_value_t = Config::default().pow_adaptive_step)]
+    pub pow_adaptive_step: u64,
 }
 
 impl ServeArgs {
     /// Turns flags into server settings.
     pub fn settings(&self) -> Settings {
         let public_url = self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr));
-        let services = agentry_services::Config {
+        let l = &self.limits;
+        let services = Config {
             public_url: public_url.trim_end_matches('/').to_string(),
             secret: self.secret.clone(),
             smtp_url: self.smtp_url.clone().filter(|u| !u.is_empty()),
@@ -97,6 +161,17 @@ impl ServeArgs {
             pow_invite_min_difficulty: self.pow_invite_min_difficulty,
             invite_ttl: std::time::Duration::from_secs(self.invite_ttl_hours.max(1) * 3600),
             agent_key_grace: std::time::Duration::from_secs(self.agent_key_grace_hours * 3600),
+            rate_window: std::time::Duration::from_secs(l.rate_window_secs.max(1)),
+            login_limit_per_ip: l.login_limit_per_ip,
+            login_limit_per_email: l.login_limit_per_email,
+            signup_limit_per_ip: l.signup_limit_per_ip,
+            challenge_limit_per_ip: l.challenge_limit_per_ip,
+            registration_limit_per_ip: l.registration_limit_per_ip,
+            registration_limit_per_owner: l.registration_limit_per_owner,
+            registration_limit_global: l.registration_limit_global,
+            invite_resend_limit_per_agent: l.invite_resend_limit_per_agent,
+            test_email_limit_per_hour: l.test_email_limit_per_hour,
+            pow_adaptive_step: l.pow_adaptive_step,
             ..Default::default()
         };
         Settings {
@@ -105,6 +180,7 @@ impl ServeArgs {
             site_root: self.site_root.clone(),
             request_timeout: std::time::Duration::from_secs(self.request_timeout),
             max_body: self.max_body,
+            trusted_proxies: self.trusted_proxies.iter().flat_map(|l| l.0.iter().copied()).collect(),
             services,
         }
     }
@@ -132,4 +208,69 @@ fn init_tracing(format: &str) {
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     // `try_init`: tests start several servers in one process.
     let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn serve(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let argv = ["agentry", "serve"].iter().chain(args).copied();
+        match Cli::try_parse_from(argv)?.command {
+            Some(Command::Serve(a)) => Ok(a),
+            _ => unreachable!("serve"),
+        }
+    }
+
+    #[test]
+    fn limits_default_to_the_services_defaults() {
+        let s = serve(&[]).unwrap().settings();
+        let d = Config::default();
+        assert!(s.trusted_proxies.is_empty());
+        assert_eq!(s.services.rate_window, d.rate_window);
+        assert_eq!(s.services.login_limit_per_ip, d.login_limit_per_ip);
+        assert_eq!(s.services.login_limit_per_email, d.login_limit_per_email);
+        assert_eq!(s.services.signup_limit_per_ip, d.signup_limit_per_ip);
+        assert_eq!(s.services.challenge_limit_per_ip, d.challenge_limit_per_ip);
+        assert_eq!(s.services.registration_limit_per_ip, d.registration_limit_per_ip);
+        assert_eq!(s.services.registration_limit_per_owner, d.registration_limit_per_owner);
+        assert_eq!(s.services.registration_limit_global, d.registration_limit_global);
+        assert_eq!(s.services.invite_resend_limit_per_agent, d.invite_resend_limit_per_agent);
+        assert_eq!(s.services.pow_adaptive_step, d.pow_adaptive_step);
+    }
+
+    #[test]
+    fn limits_and_trusted_proxies_are_flags() {
+        let s = serve(&[
+            "--trusted-proxies",
+            "10.0.0.0/8, 192.0.2.1",
+            "--trusted-proxies",
+            "2001:db8::/32",
+            "--rate-window-secs",
+            "60",
+            "--signup-limit-per-ip",
+            "3",
+            "--invite-resend-limit-per-agent",
+            "2",
+        ])
+        .unwrap()
+        .settings();
+        let nets: Vec<String> = s.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(nets, ["10.0.0.0/8", "192.0.2.1/32", "2001:db8::/32"]);
+        assert_eq!(s.services.rate_window, std::time::Duration::from_secs(60));
+        assert_eq!(s.services.signup_limit_per_ip, 3);
+        assert_eq!(s.services.invite_resend_limit_per_agent, 2);
+    }
+
+    #[test]
+    fn a_bad_trusted_proxy_fails_with_a_clear_message() {
+        for bad in ["10.0.0.0/33", "proxy.local", "10.0.0.1/8", "10.0.0.0/8,,::1"] {
+            let err = serve(&["--trusted-proxies", bad]).unwrap_err().to_string();
+            assert!(err.contains("--trusted-proxies"), "{bad}: {err}");
+        }
+        assert!(serve(&["--rate-window-secs", "0"]).is_err());
+        // An empty value (say `AGENTRY_TRUSTED_PROXIES=`) trusts nobody.
+        assert!(serve(&["--trusted-proxies", " "]).unwrap().settings().trusted_proxies.is_empty());
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod agent_cli;
 pub mod cli;
+pub mod client_ip;
 mod extract;
 mod middleware;
 mod problem;

@@ -1,5 +1,6 @@
 //! Cross-cutting request handling: client facts and CSRF protection.
 
+use crate::client_ip::TrustedProxies;
 use crate::problem::Problem;
 use crate::startup::AppState;
 use agentry_services::{ErrorCode, Presented, RequestMeta};
@@ -8,12 +9,14 @@ use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// Puts [`RequestMeta`] (client IP, user agent) into the request's extensions for
-/// handlers and server functions.
-pub async fn request_meta(req: Request, next: Next) -> Response {
+/// handlers and server functions. The client IP is the TCP peer's, or, when the peer is a
+/// trusted proxy, the one its forwarding headers name ([`TrustedProxies::client_ip`]).
+pub async fn request_meta(State(trusted): State<Arc<TrustedProxies>>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| trusted.client_ip(c.0.ip(), &parts.headers));
     let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
     parts.extensions.insert(RequestMeta { ip, user_agent });
     next.run(Request::from_parts(parts, body)).await

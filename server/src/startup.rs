@@ -1,5 +1,6 @@
 //! Building and running the application: settings → services → router → listener.
 
+use crate::client_ip::TrustedProxies;
 use crate::middleware::{csrf, request_meta};
 use crate::problem::problemify;
 use crate::routes::{auth, docs, health, keys, outbox, registration};
@@ -37,6 +38,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Largest accepted body, in bytes.
     pub max_body: usize,
+    /// Reverse proxies whose forwarding headers name the client (empty: none).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Services configuration.
     pub services: agentry_services::Config,
 }
@@ -156,7 +159,10 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
         .layer(DefaultBodyLimit::max(settings.max_body))
-        .layer(axum::middleware::from_fn(request_meta))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(TrustedProxies::new(settings.trusted_proxies.clone())),
+            request_meta,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf));
     Router::new()
         .route("/healthz", get(health::healthz))

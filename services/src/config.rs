@@ -52,6 +52,10 @@ pub struct Config {
     pub registration_limit_global: u64,
     /// The clock (tests use a manual one and advance it).
     pub clock: crate::clock::Clock,
+    /// Invite emails resent per agent per window.
+    pub invite_resend_limit_per_agent: u64,
+    /// Test emails per user per hour.
+    pub test_email_limit_per_hour: u64,
 }
 
 impl Default for Config {
@@ -79,6 +83,8 @@ impl Default for Config {
             registration_limit_per_owner: 60,
             registration_limit_global: 3000,
             clock: crate::clock::Clock::system(),
+            invite_resend_limit_per_agent: 10,
+            test_email_limit_per_hour: 10,
         }
     }
 }

@@ -228,7 +228,8 @@ mod tests {
     #[test]
     fn bare_statuses_get_generic_codes() {
         assert_eq!(ErrorCode::for_status(403), ErrorCode::Forbidden);
-        assert_eq!(ErrorCode::for_status(503), ErrorCode::Internal);
+        assert_eq!(ErrorCode::for_status(502), ErrorCode::Internal);
+        assert_eq!(ErrorCode::for_status(503), ErrorCode::NotReady);
         assert_eq!(ErrorCode::for_status(418), ErrorCode::BadRequest);
     }
 }

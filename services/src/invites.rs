@@ -274,7 +274,8 @@ impl Services {
         meta: &RequestMeta,
     ) -> Result<AgentInviteResendResponse, ServiceError> {
         let inv = self.pending_invite_for(p, agent_id).await?;
-        self.limit(&[Limit::new(format!("resend:agent:{agent_id}"), 10)], meta, Some(p.user_id)).await?;
+        let limit = Limit::new(format!("resend:agent:{agent_id}"), self.config().invite_resend_limit_per_agent);
+        self.limit(&[limit], meta, Some(p.user_id)).await?;
         let token = secrets::generate(secrets::INVITE_PREFIX);
         let now = self.now_ms();
         let expires = now + crate::clock::ms(self.config().invite_ttl);

@@ -125,7 +125,7 @@ impl Services {
         if !p.role.is_admin() {
             return Err(ServiceError::not_allowed("Only owners and admins can send a test email."));
         }
-        let limit = Limit::new(format!("test-email:{}", p.user_id), 10);
+        let limit = Limit::new(format!("test-email:{}", p.user_id), self.config().test_email_limit_per_hour);
         self.limit_in(&[limit], std::time::Duration::from_secs(3600), &RequestMeta::default(), Some(p.user_id)).await?;
         let to = self.user_email(p.user_id).await?;
         let body = format!(

@@ -8,5 +8,7 @@ mod cli;
 mod http_basics;
 mod invites;
 mod outbox;
+mod proxy;
 mod races;
 mod registration;
+mod schema;
