@@ -44,10 +44,16 @@ export AGENTRY_BIN="$ROOT/target/debug/agentry"
 # --- Rust: services, server, API (both backends), SMTP, CLI ------------------------
 say "building the server (debug; the CLI and e2e tests run it)"
 cargo build -p agentry-server
-say "cargo test: services, server, API integration (SQLite + PostgreSQL)"
-cargo test -p agentry-services --features server
-cargo test -p agentry-app --features ssr
-cargo test -p agentry-server -p agentry-tests
+say "cargo nextest: services, web app (ssr), server, API integration (SQLite + PostgreSQL)"
+# One build for all four crates (their features unify to the server build anyway); nextest
+# runs every test in its own process, slow ones beside quick ones.
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --no-fail-fast -p agentry-services -p agentry-app -p agentry-server -p agentry-tests \
+    --features agentry-services/server,agentry-app/ssr
+else
+  cargo test --no-fail-fast -p agentry-services -p agentry-app -p agentry-server -p agentry-tests \
+    --features agentry-services/server,agentry-app/ssr
+fi
 
 # --- Web app + browser end-to-end ------------------------------------------------------
 say "trunk build --release (hydrate bundle + PoW worker)"
