@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever is missing, and nothing that is already there (idempotent).
-#   scripts/setup.sh          what `make run` needs: wasm32 target, trunk, wasm-bindgen-cli
+#   scripts/setup.sh          what `make run` needs: wasm32 target, trunk, wasm-bindgen-cli,
+#                             wasm-opt (Debian's binaryen) and brotli (the bundle's build hook)
 #   scripts/setup.sh --test   also chromium + chromium-driver, PostgreSQL, and aiosmtpd
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +16,10 @@ as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
 # --- Debian packages -----------------------------------------------------------------
 apt_missing=()
 need_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" || apt_missing+=("$1"); }
+# The hydrate bundle's post-build hook (hydrate/post-build.sh): wasm-opt, brotli, gzip.
+command -v wasm-opt >/dev/null 2>&1 || need_pkg binaryen
+command -v brotli >/dev/null 2>&1 || need_pkg brotli
+command -v gzip >/dev/null 2>&1 || need_pkg gzip
 if (( want_test )); then
   need_pkg chromium
   need_pkg chromium-driver
