@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trunk post_build hook (Trunk.toml), run in Trunk's staging directory before it becomes
-# target/site/pkg. Uses only installed tools (scripts/setup.sh installs them); downloads
-# nothing.
+# target/site/pkg. Uses only installed tools (scripts/setup.sh installs them: brotli from
+# Debian, binaryen's wasm-opt from npm into hydrate/node_modules); downloads nothing.
 #   1. wasm-opt -Oz the hydrate bundle (Trunk's own wasm-opt is off: data-wasm-opt="0").
 #   2. Names the bundle after its content: agentry_hydrate.<hash>.js and
 #      agentry_hydrate.<hash>_bg.wasm, and writes that output name to
@@ -16,8 +16,11 @@
 set -euo pipefail
 stage="${STAGE:-${TRUNK_STAGING_DIR:?run by Trunk, or set STAGE}}"
 budget="${AGENTRY_BUNDLE_BUDGET:-400000}" # bytes, brotli, wasm + JS
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Not Debian's binaryen 108: it turns wasm-bindgen's externref table into anyref.
+wasm_opt="${WASM_OPT:-$here/node_modules/.bin/wasm-opt}"
 say() { echo "hydrate/post-build.sh: $*" >&2; }
-for tool in wasm-opt brotli gzip sha256sum; do
+for tool in "$wasm_opt" brotli gzip sha256sum; do
   command -v "$tool" >/dev/null 2>&1 || { say "$tool not found; run scripts/setup.sh"; exit 1; }
 done
 cd "$stage"
@@ -28,11 +31,11 @@ wasm=agentry-hydrate_bg.wasm
 
 # 1. The WebAssembly features rustc's default wasm32 target emits (Rust >= 1.82/1.87).
 raw_before=$(wc -c <"$wasm")
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+"$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   --strip-debug --strip-producers "$wasm" -o "$wasm.opt"
 mv -f "$wasm.opt" "$wasm"
-say "wasm-opt -Oz: $raw_before -> $(wc -c <"$wasm") bytes"
+say "wasm-opt -Oz ($("$wasm_opt" --version)): $raw_before -> $(wc -c <"$wasm") bytes"
 
 # 2. Content-hashed names (one hash over both files: the JS glue and the wasm go together).
 hash=$(cat "$js" "$wasm" | sha256sum | cut -c1-16)
