@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever is missing, and nothing that is already there (idempotent).
-#   scripts/setup.sh          what `make run` needs: wasm32 target, trunk, wasm-bindgen-cli
+#   scripts/setup.sh          what `make run` needs: wasm32 target, trunk, wasm-bindgen-cli,
+#                             brotli and binaryen's wasm-opt (npm, in hydrate/node_modules)
+#                             for the bundle's post-build hook
 #   scripts/setup.sh --test   also chromium + chromium-driver, PostgreSQL, and aiosmtpd
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +17,11 @@ as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
 # --- Debian packages -----------------------------------------------------------------
 apt_missing=()
 need_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" || apt_missing+=("$1"); }
+# The hydrate bundle's post-build hook (hydrate/post-build.sh): brotli, gzip, and npm for
+# binaryen's wasm-opt (below).
+command -v brotli >/dev/null 2>&1 || need_pkg brotli
+command -v gzip >/dev/null 2>&1 || need_pkg gzip
+command -v npm >/dev/null 2>&1 || need_pkg npm
 if (( want_test )); then
   need_pkg chromium
   need_pkg chromium-driver
@@ -49,6 +56,15 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wb_version"; t
   # fresh resolution of the same CLI version.
   cargo install wasm-bindgen-cli --version "$wb_version" --locked --force ||
     cargo install wasm-bindgen-cli --version "$wb_version" --force
+fi
+
+# wasm-opt for the hydrate bundle: binaryen from npm, pinned in hydrate/package.json and
+# package-lock.json, kept in hydrate/node_modules (not on PATH). Debian's binaryen (108) is
+# too old: it rewrites wasm-bindgen's externref table as anyref and the page cannot start.
+binaryen_version="$(sed -n 's/.*"binaryen": *"\([0-9]*\)\..*/\1/p' hydrate/package.json)"
+if ! hydrate/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version $binaryen_version\b"; then
+  say "npm ci in hydrate/ (binaryen $binaryen_version's wasm-opt for the web bundle)"
+  (cd hydrate && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 # --- Test-only tools -------------------------------------------------------------------

@@ -5,6 +5,7 @@
 mod accounts;
 mod api_keys;
 mod cli;
+mod docs;
 mod http_basics;
 mod invites;
 mod outbox;

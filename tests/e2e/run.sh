@@ -8,7 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
 : "${AGENTRY_BIN:?set AGENTRY_BIN to the built agentry server binary}"
-if [[ ! -f "$repo/target/site/pkg/agentry_hydrate_bg.wasm" || ! -f "$repo/target/site/pkg/main.css" ]]; then
+if [[ ! -f "$repo/target/site/pkg/hydrate-output-name.txt" || ! -f "$repo/target/site/pkg/main.css" ]]; then
   echo "e2e: target/site/pkg is not built; run 'trunk build --release' first" >&2
   exit 1
 fi
@@ -57,7 +57,7 @@ if [[ "$ready" != 1 ]]; then
 fi
 
 status=0
-AGENTRY_URL="$base" CHROMIUM_BIN="$chromium_bin" node --test --test-concurrency=1 e2e.test.mjs || status=$?
+AGENTRY_URL="$base" CHROMIUM_BIN="$chromium_bin" node --test --test-concurrency=1 e2e.test.mjs bundle.test.mjs || status=$?
 if [[ "$status" != 0 ]]; then
   echo "e2e: tests failed; last server log lines:" >&2
   tail -n 60 "$log" >&2

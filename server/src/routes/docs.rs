@@ -1,12 +1,20 @@
-//! The OpenAPI 3.1 document, generated from the handlers, and a reference page that
-//! renders it without any third-party script.
+//! The OpenAPI 3.1 document, generated from the handlers, and the interactive reference
+//! (Swagger UI, served from this binary) that renders it.
 
 use crate::problem::Problem;
 use crate::routes::{auth, keys};
-use axum::response::{Html, IntoResponse, Response};
+use axum::extract::Path;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{OpenApi as Doc, PathItem};
+use utoipa::openapi::OpenApi as Doc;
 use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::Config;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,46 +57,58 @@ pub async fn openapi_json() -> Response {
     axum::Json(openapi()).into_response()
 }
 
-/// `GET /api/docs`: every operation, its parameters and answers, as plain HTML.
-pub async fn reference() -> Html<String> {
-    let doc = openapi();
-    let mut body = String::new();
-    for (path, item) in &doc.paths.paths {
-        for (method, op) in operations(item) {
-            let summary = op.summary.as_deref().unwrap_or("");
-            body.push_str(&format!(
-                "<section class=\"op\"><h2><span class=\"m {m}\">{M}</span> <code>{p}</code></h2><p>{s}</p><ul>",
-                m = method,
-                M = method.to_uppercase(),
-                p = esc(path),
-                s = esc(summary)
-            ));
-            for (status, resp) in &op.responses.responses {
-                let desc = match resp {
-                    utoipa::openapi::RefOr::T(r) => r.description.clone(),
-                    utoipa::openapi::RefOr::Ref(r) => r.ref_location.clone(),
-                };
-                body.push_str(&format!("<li><code>{}</code> {}</li>", esc(status), esc(&desc)));
-            }
-            body.push_str("</ul></section>");
+/// `GET /api/docs` and `GET /api`: to the interactive reference at `/api/docs/`.
+pub async fn reference() -> Redirect {
+    Redirect::to(UI_PATH)
+}
+
+/// `GET /api/docs/`: Swagger UI (vendored into the binary: no CDN, nothing downloaded at
+/// build time) on `/api/openapi.json`, with schemas, examples and "Try it out" (same-origin
+/// requests carry the session cookie; API keys go through "Authorize").
+pub fn ui<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    let config = Config::from(OPENAPI_PATH)
+        .try_it_out_enabled(true)
+        .display_request_duration(true)
+        .filter(true)
+        // "none": never ask the public validator service about this document.
+        .validator_url("none");
+    let config = Arc::new(config);
+    let files = get(move |rest: Option<Path<String>>| ui_file(rest.map(|Path(p)| p), config.clone()));
+    Router::new()
+        .route(UI_PATH, files.clone())
+        .route(&format!("{UI_PATH}{{*rest}}"), files)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(UI_CSP),
+        ))
+        .layer(axum::middleware::map_response(cache_files))
+        // swagger-ui-bundle.js is ~1.4 MB, ~0.4 MB gzipped.
+        .layer(CompressionLayer::new())
+}
+
+async fn ui_file(rest: Option<String>, config: Arc<Config<'static>>) -> Response {
+    match utoipa_swagger_ui::serve(rest.as_deref().unwrap_or(""), config) {
+        Ok(Some(file)) => ([(header::CONTENT_TYPE, file.content_type)], file.bytes.into_owned()).into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "swagger ui");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-<title>Agentry API reference</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}\
-@media (prefers-color-scheme:dark){{body{{background:#111;color:#eee}}}}.m{{font:600 .8rem monospace;padding:.1rem .4rem;border-radius:.3rem;background:#8884}}\
-.op{{border-top:1px solid #8884;padding:.5rem 0}}h2{{font-size:1.05rem}}</style></head><body><h1>Agentry API reference</h1>\
-<p>Machine-readable: <a href=\"/api/openapi.json\">/api/openapi.json</a> (OpenAPI 3.1). Errors are RFC 9457 <code>application/problem+json</code>.</p>{body}</body></html>"
-    ))
 }
 
-fn operations(item: &PathItem) -> Vec<(&'static str, &utoipa::openapi::path::Operation)> {
-    [("get", &item.get), ("post", &item.post), ("put", &item.put), ("patch", &item.patch), ("delete", &item.delete)]
-        .into_iter()
-        .filter_map(|(m, op)| op.as_ref().map(|op| (m, op)))
-        .collect()
+/// The UI's files change only with the binary: browsers may keep them an hour.
+async fn cache_files(mut res: Response) -> Response {
+    if res.status() == StatusCode::OK {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    }
+    res
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+const OPENAPI_PATH: &str = "/api/openapi.json";
+const UI_PATH: &str = "/api/docs/";
+
+/// Swagger UI loads only its own files from this server and calls only this server; it
+/// styles elements inline and draws icons as `data:` images.
+const UI_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
