@@ -1,6 +1,8 @@
 //! A fixed-window rate limiter kept in the database, so every instance shares it. All the
 //! buckets one request counts against are hit in one atomic upsert: no read-modify-write
-//! race between instances, and one write per request however many limits apply.
+//! race between instances, and one statement per request however many limits apply. A use
+//! case that writes anyway (registration) counts inside its own transaction after a
+//! read-only precheck, so a successful request costs one commit.
 
 use crate::audit::{self, Event};
 use crate::clock::ms;
@@ -32,6 +34,46 @@ fn window(now: i64, window: Duration) -> (i64, u64) {
     (start, retry)
 }
 
+/// The upsert that counts one hit on `n` buckets (`$1` window start, `$2…` buckets).
+fn upsert_sql(n: usize) -> String {
+    let values = (0..n).map(|i| format!("(${}, $1, 1)", i + 2)).collect::<Vec<_>>().join(", ");
+    format!(
+        "INSERT INTO rate_limits (bucket, window_start, hits) VALUES {values}
+         ON CONFLICT (bucket) DO UPDATE SET
+           hits = CASE WHEN rate_limits.window_start = excluded.window_start
+                       THEN rate_limits.hits + 1 ELSE 1 END,
+           window_start = excluded.window_start
+         RETURNING bucket, hits"
+    )
+}
+
+/// Counts one hit on every bucket; the new counts.
+async fn count<'e, E>(exec: E, limits: &[Limit], start: i64) -> Result<Vec<(String, i64)>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = upsert_sql(limits.len());
+    let mut q = sqlx::query(&sql).bind(start);
+    for l in limits {
+        q = q.bind(&l.bucket);
+    }
+    let rows = q.fetch_all(exec).await?;
+    rows.iter().map(|r| Ok((r.try_get("bucket")?, r.try_get("hits")?))).collect()
+}
+
+/// The first limit whose bucket is over it (`hits > limit`, or `>=` with `at_least`).
+fn over<'l>(limits: &'l [Limit], hits: &[(String, i64)], at_least: bool) -> Option<&'l Limit> {
+    limits.iter().find(|l| {
+        let h = hits.iter().find(|(b, _)| *b == l.bucket).map_or(0, |(_, h)| *h);
+        let h = u64::try_from(h).unwrap_or(u64::MAX);
+        if at_least {
+            h >= l.limit
+        } else {
+            h > l.limit
+        }
+    })
+}
+
 impl Services {
     /// Counts one hit on every bucket in `limits` (one statement), in the configured
     /// window; 429 when any is over its limit. The first one over is audited.
@@ -56,42 +98,84 @@ impl Services {
             return Ok(());
         }
         let (start, retry_after) = window(self.now_ms(), window_len);
-        let values = (0..limits.len()).map(|i| format!("(${}, $1, 1)", i + 2)).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "INSERT INTO rate_limits (bucket, window_start, hits) VALUES {values}
-             ON CONFLICT (bucket) DO UPDATE SET
-               hits = CASE WHEN rate_limits.window_start = excluded.window_start
-                           THEN rate_limits.hits + 1 ELSE 1 END,
-               window_start = excluded.window_start
-             RETURNING bucket, hits"
-        );
+        // Counters may be lost in a crash without harm, so their commit need not wait for
+        // the disk: hot rows (`register:global`) are unlocked at once.
+        let hits = if crate::store::dialect::relaxed_commit(self.db().backend).is_some() {
+            let mut tx = self.db().begin_relaxed().await?;
+            let hits = count(&mut *tx, limits, start).await?;
+            tx.commit().await?;
+            hits
+        } else {
+            count(self.db().writer(), limits, start).await?
+        };
+        match over(limits, &hits, false) {
+            Some(l) => Err(self.limited(l, retry_after, meta, actor).await?),
+            None => Ok(()),
+        }
+    }
+
+    /// Audits a limit that was hit; the 429 to answer.
+    async fn limited(
+        &self,
+        l: &Limit,
+        retry_after: u64,
+        meta: &RequestMeta,
+        actor: Option<i64>,
+    ) -> Result<ServiceError, ServiceError> {
+        tracing::info!(bucket = l.bucket, "rate limit reached");
+        let event = Event {
+            org_id: None,
+            actor_user_id: actor,
+            action: "rate_limit.hit",
+            object_type: "rate_limit",
+            object_id: l.bucket.split(':').take(2).collect::<Vec<_>>().join(":"),
+            detail: Some(l.bucket.clone()),
+        };
+        audit::record(self.db().writer(), meta, event, self.now_ms()).await?;
+        Ok(ServiceError::rate_limited(retry_after))
+    }
+
+    /// Whether a request would be refused now, with no write: a bucket already at its
+    /// limit is counted (and audited) as usual and answers 429. For use cases that count
+    /// their hits inside their own transaction ([`Services::count_in`]).
+    pub(crate) async fn precheck(
+        &self,
+        limits: &[Limit],
+        meta: &RequestMeta,
+        actor: Option<i64>,
+    ) -> Result<(), ServiceError> {
+        let (start, _) = window(self.now_ms(), self.config().rate_window);
+        let list = (0..limits.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT bucket, hits FROM rate_limits WHERE window_start = $1 AND bucket IN ({list})");
         let mut q = sqlx::query(&sql).bind(start);
         for l in limits {
             q = q.bind(&l.bucket);
         }
-        let rows = q.fetch_all(self.db().writer()).await?;
-        for l in limits {
-            let hits = rows
-                .iter()
-                .find(|r| r.try_get::<String, _>("bucket").is_ok_and(|b| b == l.bucket))
-                .map(|r| r.try_get::<i64, _>("hits"))
-                .transpose()?
-                .unwrap_or(0);
-            if u64::try_from(hits).unwrap_or(u64::MAX) > l.limit {
-                tracing::info!(bucket = l.bucket, hits, "rate limit reached");
-                let event = Event {
-                    org_id: None,
-                    actor_user_id: actor,
-                    action: "rate_limit.hit",
-                    object_type: "rate_limit",
-                    object_id: l.bucket.split(':').take(2).collect::<Vec<_>>().join(":"),
-                    detail: Some(l.bucket.clone()),
-                };
-                audit::record(self.db().writer(), meta, event, self.now_ms()).await?;
-                return Err(ServiceError::rate_limited(retry_after));
-            }
+        let rows = q.fetch_all(&self.db().pool).await?;
+        let hits = rows
+            .iter()
+            .map(|r| Ok((r.try_get("bucket")?, r.try_get("hits")?)))
+            .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()?;
+        match over(limits, &hits, true) {
+            Some(_) => self.limit(limits, meta, actor).await,
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Counts the hits inside the caller's transaction (one commit for the whole request);
+    /// 429 when a bucket went over, and then the caller rolls back and counts again with
+    /// [`Services::limit`], which audits it.
+    pub(crate) async fn count_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        limits: &[Limit],
+    ) -> Result<(), ServiceError> {
+        let (start, retry_after) = window(self.now_ms(), self.config().rate_window);
+        let hits = count(&mut **tx, limits, start).await?;
+        match over(limits, &hits, false) {
+            Some(_) => Err(ServiceError::rate_limited(retry_after)),
+            None => Ok(()),
+        }
     }
 
     /// The hits counted on `buckets` in the current window, the largest.

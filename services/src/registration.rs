@@ -3,12 +3,14 @@
 //! `agents/store.rs`, delegated tokens `delegated.rs`, invites after registration
 //! `invites.rs`.
 //!
-//! Order of work: the payload is parsed (by the adapter), the rate limits are counted (one
-//! write), the challenge row is read and the solution verified (microseconds, no write),
+//! Order of work: the payload is parsed (by the adapter), the rate limits are checked (a
+//! read), the challenge row is read and the solution verified (microseconds, no write),
 //! then ONE transaction consumes the challenge with a conditional UPDATE (single use),
 //! inserts the agent (its public key's unique index decides duplicates) and its key,
-//! spends the delegated token if one is used (conditional UPDATE), audits, and takes the
-//! seat last (conditional UPDATE), so the organization's row is locked only until commit.
+//! spends the delegated token if one is used (conditional UPDATE), audits, counts the rate
+//! limits, and takes the seat (conditional UPDATE) last, so the hot rows are locked only
+//! until the commit. A successful registration is one commit; a failed one also counts
+//! its rate-limit hits on their own.
 
 use crate::agents::store::{insert_agent, insert_agent_key, NewAgent};
 use crate::audit::{self, Event};
@@ -74,8 +76,33 @@ impl Services {
             limits.push(Limit::new(format!("register:owner:{}", p.user_id), cfg.registration_limit_per_owner));
         }
         limits.push(Limit::new("register:global", cfg.registration_limit_global));
-        self.limit(&limits, meta, actor).await?;
+        // A read now; the hits are counted in the registration's own transaction, or, when
+        // the attempt fails, on their own: failed attempts count too.
+        self.precheck(&limits, meta, actor).await?;
+        match self.register_counted(p, reg, meta, &limits).await {
+            Ok(response) => {
+                self.adapt(&prefix, actor, meta).await;
+                Ok(response)
+            }
+            Err(e) => {
+                let counted = self.limit(&limits, meta, actor).await;
+                if e.is(ErrorCode::RateLimited) {
+                    counted?;
+                }
+                Err(e)
+            }
+        }
+    }
 
+    async fn register_counted(
+        &self,
+        p: Option<&Principal>,
+        reg: Registration,
+        meta: &RequestMeta,
+        limits: &[Limit],
+    ) -> Result<AgentRegistrationResponse, ServiceError> {
+        let cfg = self.config();
+        let actor = p.map(|p| p.user_id);
         let claims = self.check_solution(reg.challenge_id, &reg.identity.public_key, &reg.nonces, actor, meta).await?;
         let response = if claims.subject == 0 {
             let email = reg.identity.owner_email.clone().ok_or_else(|| {
@@ -84,7 +111,7 @@ impl Services {
             let limit =
                 Limit::new(format!("invite:email:{}", secrets::hash(email.as_str())), cfg.registration_limit_per_owner);
             self.limit(&[limit], meta, None).await?;
-            self.register_invite(&reg, &email, meta).await?
+            self.register_invite(&reg, &email, meta, limits).await?
         } else {
             let p = p.ok_or_else(ServiceError::unauthorized)?;
             if u64::try_from(p.user_id).ok() != Some(claims.subject) {
@@ -109,9 +136,8 @@ impl Services {
                     ));
                 }
             }
-            self.register_owned(p, &reg, meta).await?
+            self.register_owned(p, &reg, meta, limits).await?
         };
-        self.adapt(&prefix, actor, meta).await;
         Ok(response)
     }
 
@@ -120,6 +146,7 @@ impl Services {
         p: &Principal,
         reg: &Registration,
         meta: &RequestMeta,
+        limits: &[Limit],
     ) -> Result<AgentRegistrationResponse, ServiceError> {
         let now = self.now_ms();
         let mode = if p.delegated().is_some() { RegistrationMode::Delegated } else { RegistrationMode::Owner };
@@ -163,6 +190,8 @@ impl Services {
             ),
         };
         audit::record(&mut *tx, meta, event, now).await?;
+        // The hot rows last, so they are locked only until the commit.
+        self.count_in(&mut tx, limits).await?;
         seats::reserve(&mut tx, p.org_id).await?;
         tx.commit().await?;
         Ok(AgentRegistrationResponse {
@@ -179,6 +208,7 @@ impl Services {
         reg: &Registration,
         email: &crate::vocab::Email,
         meta: &RequestMeta,
+        limits: &[Limit],
     ) -> Result<AgentRegistrationResponse, ServiceError> {
         let now = self.now_ms();
         let expires = now + crate::clock::ms(self.config().invite_ttl);
@@ -233,6 +263,7 @@ impl Services {
             detail: Some(serde_json::json!({ "challenge": reg.challenge_id.to_string() }).to_string()),
         };
         audit::record(&mut *tx, meta, event, now).await?;
+        self.count_in(&mut tx, limits).await?;
         tx.commit().await?;
         // The same answer whether or not the address has an account.
         Ok(AgentRegistrationResponse {

@@ -103,6 +103,16 @@ impl Db {
         self.writer.begin_with(dialect::begin_write(self.backend)).await
     }
 
+    /// Starts a write transaction whose commit need not wait for durability (see
+    /// [`dialect::relaxed_commit`]): for counters that may be lost in a crash.
+    pub async fn begin_relaxed(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        if let Some(sql) = dialect::relaxed_commit(self.backend) {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        Ok(tx)
+    }
+
     /// Checks that the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())

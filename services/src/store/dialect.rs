@@ -17,6 +17,19 @@ pub fn begin_write(backend: Backend) -> &'static str {
     }
 }
 
+/// The statement (run first in a transaction) that lets the transaction commit without
+/// waiting for its WAL flush, for writes that may be lost in a crash without harm, such as
+/// rate-limit counters. PostgreSQL then releases the row locks at once instead of after
+/// the disk flush, which is what hot counter rows need; `fsync` stays on and the WAL is
+/// flushed moments later. SQLite (WAL, `synchronous = NORMAL`) never waits for a flush at
+/// commit, so it needs nothing.
+pub fn relaxed_commit(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some("SET LOCAL synchronous_commit TO OFF"),
+    }
+}
+
 /// The locking clause of a claim query (`SELECT … LIMIT 1` + this): PostgreSQL skips rows
 /// other workers hold; SQLite has one writer at a time, so it needs none.
 pub fn skip_locked(backend: Backend) -> &'static str {
@@ -34,6 +47,7 @@ mod tests {
     fn sqlite_writes_begin_immediate() {
         assert_eq!(begin_write(Backend::Sqlite), "BEGIN IMMEDIATE");
         assert_eq!(skip_locked(Backend::Sqlite), "");
+        assert_eq!(relaxed_commit(Backend::Sqlite), None);
         assert!(skip_locked(Backend::Postgres).contains("SKIP LOCKED"));
     }
 }
