@@ -148,6 +148,7 @@ pub struct AgentChallenge {
 #[serde(rename_all = "camelCase")]
 pub struct PowSolution {
     /// Decimal u64 strings.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::nonces))]
     pub nonces: Vec<String>,
 }
 
@@ -157,18 +158,23 @@ pub struct PowSolution {
 #[serde(rename_all = "camelCase")]
 pub struct AgentRegistrationRequest {
     /// The challenge's `id`.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::challenge_id))]
     pub challenge_id: String,
     /// The solution.
     pub solution: PowSolution,
     /// The agent's Ed25519 public key, base64 (32 bytes).
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::public_key))]
     pub public_key: String,
     /// Display name, 1 to 100 characters.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::agent_name))]
     pub name: String,
     /// Optional description, up to 1000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::description))]
     pub description: Option<String>,
     /// Only for the invite flow: the address of the human who should own the agent.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::owner_email))]
     pub owner_email: Option<String>,
 }
 
@@ -222,12 +228,15 @@ pub struct AgentRegistrationResponse {
 pub struct DelegatedTokenRequest {
     /// Agent names registered with the token must start with this.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::name_prefix))]
     pub name_prefix: Option<String>,
     /// Largest challenge difficulty the token accepts, `0..=32`.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::max_difficulty))]
     pub max_difficulty: Option<i64>,
     /// Lifetime in seconds, 60 to 3600 (default 900).
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::ttl_seconds))]
     pub ttl_seconds: Option<i64>,
 }
 
@@ -253,6 +262,7 @@ pub struct DelegatedTokenResponse {
 pub struct AgentInviteConfirmationRequest {
     /// The `inv_…` token from the invite email.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::invite_token, required = true))]
     pub token: Option<String>,
 }
 
@@ -318,6 +328,7 @@ pub struct AgentInviteResendResponse {
 pub struct ReasonRequest {
     /// Why, for the audit log (up to 500 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::reason))]
     pub reason: Option<String>,
 }
 
