@@ -231,13 +231,21 @@ pub struct DelegatedTokenRequest {
     #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::name_prefix))]
     pub name_prefix: Option<String>,
     /// Largest challenge difficulty the token accepts, `0..=32`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integral")]
     #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::max_difficulty))]
     pub max_difficulty: Option<i64>,
     /// Lifetime in seconds, 60 to 3600 (default 900).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integral")]
     #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::ttl_seconds))]
     pub ttl_seconds: Option<i64>,
+}
+
+/// An optional integer that may also be written as an integral float (`900.0`): JSON
+/// Schema's `integer` includes those, and JavaScript clients may send them.
+fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else { return Ok(None) };
+    let whole = n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).and_then(|f| format!("{f}").parse().ok()));
+    whole.map(Some).ok_or_else(|| serde::de::Error::custom(format!("invalid type: {n}, expected an integer")))
 }
 
 /// A freshly minted delegated token: the only time the secret is visible.

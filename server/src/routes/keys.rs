@@ -34,7 +34,7 @@ pub async fn create(
 }
 
 /// List your API keys (never their secrets).
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys",
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", operation_id = "list_api_keys",
     responses(Unauthenticated, (status = 200, description = "Your keys", body = [ApiKey])),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn list(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Vec<ApiKey>>> {
@@ -42,7 +42,7 @@ pub async fn list(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Ve
 }
 
 /// Revoke one of your API keys. It stops working at once.
-#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys",
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys", operation_id = "revoke_api_key",
     params(("id" = i64, Path, description = "Key id")),
     responses(Unauthenticated, (status = 200, description = "Key revoked", body = ApiKey),
         (status = 400, description = "Invalid key id", body = Problem, content_type = PROBLEM_JSON),

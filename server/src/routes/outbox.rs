@@ -40,7 +40,7 @@ pub struct ListQuery {
 /// List the emails you may see: those addressed to you and, for owners and admins, every
 /// email of your current organization. Newest first; bodies are shown until delivery
 /// wipes them.
-#[utoipa::path(get, path = "/api/v1/outbox", tag = "outbox", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "outbox", operation_id = "list_outbox", params(ListQuery),
     responses(Unauthenticated, (status = 200, description = "A page of emails", body = OutboxPage),
         (status = 400, description = "Invalid limit or offset", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]

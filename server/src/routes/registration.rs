@@ -30,9 +30,26 @@ use utoipa::OpenApi;
         PendingAgentInvitesResponse, AgentInviteResendResponse, ReasonRequest, AgentInviteCancelResponse,
         AgentRevokeResponse, AgentKeyRotationResponse
     )),
-    tags((name = "agents", description = "Agent registration: proof of work, invites, delegated tokens, seats, keys"))
+    tags((name = "agents", description = "Agent registration: proof of work, invites, delegated tokens, seats, keys")),
+    modifiers(&OptionalBodies)
 )]
 pub struct ApiDoc;
+
+/// The bodies read with `OptionalJson` may be left out (utoipa marks `request_body = T`
+/// required, and `Option<T>` would document a `null` body, which is refused).
+struct OptionalBodies;
+
+impl utoipa::Modify for OptionalBodies {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let paths = ["/api/v1/registration/delegated-token", "/api/v1/agents/{id}/invite/cancel", "/api/v1/agents/{id}/revoke"];
+        for path in paths {
+            let op = doc.paths.paths.get_mut(path).and_then(|p| p.post.as_mut());
+            if let Some(body) = op.and_then(|op| op.request_body.as_mut()) {
+                body.required = Some(utoipa::openapi::Required::False);
+            }
+        }
+    }
+}
 
 /// This module's routes.
 pub fn router() -> Router<AppState> {
@@ -187,7 +204,7 @@ pub async fn resend_invite(
 /// Cancel a pending agent invite, freeing the seat and recording the reason.
 #[utoipa::path(post, path = "/api/v1/agents/{id}/invite/cancel", tag = "agents",
     params(("id" = i64, Path, description = "Agent id")),
-    request_body(content = ReasonRequest, description = "Optional"),
+    request_body(content = ReasonRequest, description = "Optional; the body may be empty"),
     responses(OptionalJsonBody, Unauthenticated, (status = 200, description = "Invite cancelled", body = AgentInviteCancelResponse),
         (status = 400, description = "Malformed JSON, an invalid agent id, or a reason too long", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "Forbidden, or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
@@ -205,9 +222,9 @@ pub async fn cancel_invite(
 }
 
 /// Revoke a registered agent: every key, and its seat.
-#[utoipa::path(post, path = "/api/v1/agents/{id}/revoke", tag = "agents",
+#[utoipa::path(post, path = "/api/v1/agents/{id}/revoke", tag = "agents", operation_id = "revoke_agent",
     params(("id" = i64, Path, description = "Agent id")),
-    request_body(content = ReasonRequest, description = "Optional"),
+    request_body(content = ReasonRequest, description = "Optional; the body may be empty"),
     responses(OptionalJsonBody, Unauthenticated, (status = 200, description = "Agent revoked", body = AgentRevokeResponse),
         (status = 400, description = "Malformed JSON, an invalid agent id, or a reason too long", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "Forbidden, or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
