@@ -188,3 +188,30 @@ shared_problems! {
 pub async fn not_found() -> Response<Body> {
     Problem::new(ErrorCode::NotFound, "No such endpoint. See /api/openapi.json.").into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use utoipa::openapi::RefOr;
+
+    /// Every error answer of every operation is documented as a problem, and operation ids
+    /// are unique (schemathesis and client generators key on them).
+    #[test]
+    fn every_error_answer_is_a_problem() {
+        let doc = crate::routes::docs::openapi();
+        let mut ids = std::collections::BTreeSet::new();
+        for (path, item) in &doc.paths.paths {
+            let ops = [&item.get, &item.post, &item.put, &item.patch, &item.delete];
+            for op in ops.into_iter().flatten() {
+                let id = op.operation_id.clone().unwrap_or_default();
+                assert!(ids.insert(id.clone()), "operation id {id} twice ({path})");
+                for (status, answer) in &op.responses.responses {
+                    let RefOr::T(answer) = answer else { continue };
+                    if status.as_str() >= "400" {
+                        let types: Vec<_> = answer.content.keys().map(String::as_str).collect();
+                        assert_eq!(types, [super::PROBLEM_JSON], "{path} {status}");
+                    }
+                }
+            }
+        }
+    }
+}

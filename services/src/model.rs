@@ -244,7 +244,8 @@ pub struct DelegatedTokenRequest {
 /// Schema's `integer` includes those, and JavaScript clients may send them.
 fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let Some(n) = Option::<serde_json::Number>::deserialize(d)? else { return Ok(None) };
-    let whole = n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).and_then(|f| format!("{f}").parse().ok()));
+    let whole =
+        n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).and_then(|f| format!("{f}").parse().ok()));
     whole.map(Some).ok_or_else(|| serde::de::Error::custom(format!("invalid type: {n}, expected an integer")))
 }
 

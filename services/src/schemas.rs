@@ -7,8 +7,8 @@
 //! (Unicode `White_Space`), not `\s`, whose meaning differs between regex dialects.
 
 use crate::vocab::{
-    AgentName, Description, Difficulty, Email, InviteToken, KeyName, NamePrefix, OrgName, Password, PublicKey,
-    Reason, TokenTtl,
+    AgentName, Description, Difficulty, Email, InviteToken, KeyName, NamePrefix, OrgName, Password, PublicKey, Reason,
+    TokenTtl,
 };
 use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::{Array, Object};
@@ -150,7 +150,10 @@ fn integer(min: i64, max: Option<i64>, nullable: bool) -> ObjectBuilder {
 /// A requested difficulty: non-negative; larger values are capped.
 pub fn requested_difficulty() -> Object {
     integer(i64::from(Difficulty::MIN), None, false)
-        .description(Some(format!("Requested difficulty (leading zero bits); capped at {} and clamped by the server.", Difficulty::MAX)))
+        .description(Some(format!(
+            "Requested difficulty (leading zero bits); capped at {} and clamped by the server.",
+            Difficulty::MAX
+        )))
         .build()
 }
 

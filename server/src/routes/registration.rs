@@ -41,7 +41,8 @@ struct OptionalBodies;
 
 impl utoipa::Modify for OptionalBodies {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        let paths = ["/api/v1/registration/delegated-token", "/api/v1/agents/{id}/invite/cancel", "/api/v1/agents/{id}/revoke"];
+        let paths =
+            ["/api/v1/registration/delegated-token", "/api/v1/agents/{id}/invite/cancel", "/api/v1/agents/{id}/revoke"];
         for path in paths {
             let op = doc.paths.paths.get_mut(path).and_then(|p| p.post.as_mut());
             if let Some(body) = op.and_then(|op| op.request_body.as_mut()) {
