@@ -379,3 +379,19 @@ pub struct AgentKeyRotationResponse {
     /// When the older keys stop working (`null` when there were none).
     pub previous_keys_expire_at: Option<DateTime<Utc>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DelegatedTokenRequest;
+
+    #[test]
+    fn integers_may_be_written_as_integral_floats() {
+        let parse =
+            |s: &str| serde_json::from_str::<DelegatedTokenRequest>(s).map(|r| (r.max_difficulty, r.ttl_seconds));
+        assert_eq!(parse(r#"{"maxDifficulty": 3, "ttlSeconds": 1104.0}"#).ok(), Some((Some(3), Some(1104))));
+        assert_eq!(parse(r#"{"maxDifficulty": null}"#).ok(), Some((None, None)));
+        assert!(parse(r#"{"ttlSeconds": 1.5}"#).is_err());
+        assert!(parse(r#"{"ttlSeconds": 1e300}"#).is_err());
+        assert!(parse(r#"{"ttlSeconds": "900"}"#).is_err());
+    }
+}
