@@ -62,9 +62,11 @@ key="$(curl -fsS -b "$jar" -H 'Content-Type: application/json' "$base/api/v1/api
   | "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["secret"])')"
 [[ "$key" == uak_* ]] || { echo "schemathesis: no API key minted" >&2; exit 1; }
 
+# From the scratch folder: schemathesis keeps its example database in ./.schemathesis, and
+# a fresh one each time keeps runs reproducible.
 run() {
-  "$VENV/bin/schemathesis" run "$base/api/openapi.json" --seed "$SEED" --max-examples "$EXAMPLES" \
-    --checks "$CHECKS" --workers 2 --no-color "$@"
+  (cd "$work" && "$VENV/bin/schemathesis" run "$base/api/openapi.json" --seed "$SEED" --max-examples "$EXAMPLES" \
+    --checks "$CHECKS" --workers 2 --no-color "$@")
 }
 status=0
 say "anonymous caller (seed $SEED, $EXAMPLES examples per operation)"
