@@ -3,7 +3,8 @@
 #   1. services, web app (ssr) and server unit tests;
 #   2. API integration tests (real HTTP, app on port 0) against SQLite AND a throwaway
 #      PostgreSQL this script starts on a private port and data directory (and stops);
-#      they include the SMTP delivery tests (aiosmtpd) and the CLI tests;
+#      they include the SMTP delivery tests (aiosmtpd) and the CLI tests; then schemathesis
+#      against /api/openapi.json (tests/schemathesis/run.sh);
 #   3. the web app build (trunk) and the browser end-to-end tests in headless Chromium;
 #   4. pow-wasm: native, wasm-bindgen-test in Chromium, the JS package in Node, the pool in
 #      the browser.
@@ -54,6 +55,9 @@ else
   cargo test --no-fail-fast -p agentry-services -p agentry-app -p agentry-server -p agentry-tests \
     --features agentry-services/server,agentry-app/ssr
 fi
+
+say "schemathesis: the OpenAPI document against the real server (seeded; anonymous and owner)"
+bash tests/schemathesis/run.sh
 
 # --- Web app + browser end-to-end ------------------------------------------------------
 say "trunk build --release (hydrate bundle + PoW worker)"

@@ -130,7 +130,88 @@ pub async fn problemify(req: Request, next: Next) -> Response {
     out
 }
 
+/// One documented problem answer: `application/problem+json` with the `Problem` schema.
+fn problem_answer(description: &str, retry_after: bool) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{header::HeaderBuilder, ContentBuilder, Ref, ResponseBuilder};
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+    let mut r = ResponseBuilder::new().description(description).content(PROBLEM_JSON, content);
+    if retry_after {
+        let seconds = utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Integer).build();
+        r = r.header("Retry-After", HeaderBuilder::new().schema(seconds).description(Some("Seconds to wait")).build());
+    }
+    r.build().into()
+}
+
+/// Problem answers shared by many operations, for `responses(…)` of `#[utoipa::path]`;
+/// each operation lists its own 400/403/404/409 with what they mean there.
+macro_rules! shared_problems {
+    ($($(#[$doc:meta])* $name:ident { $($status:literal => $desc:literal),+ $(,)? })+) => {$(
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+                [$(($status, $desc)),+]
+                    .into_iter()
+                    .map(|(status, desc)| (status.to_string(), problem_answer(desc, status == "429")))
+                    .collect()
+            }
+        }
+    )+};
+}
+
+shared_problems! {
+    /// A required `application/json` body (`extract::Json`): too large, not JSON by its
+    /// media type, or of the wrong shape. (Malformed JSON is each operation's 400.)
+    JsonBody {
+        "413" => "The body is larger than the server accepts (payload_too_large)",
+        "415" => "The body is not sent as application/json (unsupported_media_type)",
+        "422" => "The JSON has the wrong shape: missing fields, wrong types, unknown fields (invalid_body)",
+    }
+    /// An optional JSON body (`extract::OptionalJson`; any media type): too large, or of the
+    /// wrong shape. (Malformed JSON is each operation's 400.)
+    OptionalJsonBody {
+        "413" => "The body is larger than the server accepts (payload_too_large)",
+        "422" => "The JSON has the wrong shape: wrong types or unknown fields (invalid_body)",
+    }
+    /// An operation that needs a credential.
+    Unauthenticated {
+        "401" => "No valid session, key or token (unauthorized)",
+    }
+    /// A rate-limited operation.
+    RateLimited {
+        "429" => "Too many requests; Retry-After says when to try again (rate_limited)",
+    }
+}
+
 /// A problem response with an empty body type, for `Router::fallback`.
 pub async fn not_found() -> Response<Body> {
     Problem::new(ErrorCode::NotFound, "No such endpoint. See /api/openapi.json.").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::openapi::RefOr;
+
+    /// Every error answer of every operation is documented as a problem, and operation ids
+    /// are unique (schemathesis and client generators key on them).
+    #[test]
+    fn every_error_answer_is_a_problem() {
+        let doc = crate::routes::docs::openapi();
+        let mut ids = std::collections::BTreeSet::new();
+        for (path, item) in &doc.paths.paths {
+            let ops = [&item.get, &item.post, &item.put, &item.patch, &item.delete];
+            for op in ops.into_iter().flatten() {
+                let id = op.operation_id.clone().unwrap_or_default();
+                assert!(ids.insert(id.clone()), "operation id {id} twice ({path})");
+                for (status, answer) in &op.responses.responses {
+                    let RefOr::T(answer) = answer else { continue };
+                    if status.as_str() >= "400" {
+                        let types: Vec<_> = answer.content.keys().map(String::as_str).collect();
+                        assert_eq!(types, [super::PROBLEM_JSON], "{path} {status}");
+                    }
+                }
+            }
+        }
+    }
 }

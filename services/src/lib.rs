@@ -9,6 +9,9 @@
 pub mod errors;
 pub mod inputs;
 pub mod model;
+/// OpenAPI schemas of request fields, from the vocabulary's constants.
+#[cfg(feature = "server")]
+pub mod schemas;
 pub mod states;
 pub mod vocab;
 

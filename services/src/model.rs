@@ -148,6 +148,7 @@ pub struct AgentChallenge {
 #[serde(rename_all = "camelCase")]
 pub struct PowSolution {
     /// Decimal u64 strings.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::nonces))]
     pub nonces: Vec<String>,
 }
 
@@ -157,18 +158,23 @@ pub struct PowSolution {
 #[serde(rename_all = "camelCase")]
 pub struct AgentRegistrationRequest {
     /// The challenge's `id`.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::challenge_id))]
     pub challenge_id: String,
     /// The solution.
     pub solution: PowSolution,
     /// The agent's Ed25519 public key, base64 (32 bytes).
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::public_key))]
     pub public_key: String,
     /// Display name, 1 to 100 characters.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::agent_name))]
     pub name: String,
     /// Optional description, up to 1000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::description))]
     pub description: Option<String>,
     /// Only for the invite flow: the address of the human who should own the agent.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::owner_email))]
     pub owner_email: Option<String>,
 }
 
@@ -222,13 +228,25 @@ pub struct AgentRegistrationResponse {
 pub struct DelegatedTokenRequest {
     /// Agent names registered with the token must start with this.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::name_prefix))]
     pub name_prefix: Option<String>,
     /// Largest challenge difficulty the token accepts, `0..=32`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integral")]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::max_difficulty))]
     pub max_difficulty: Option<i64>,
     /// Lifetime in seconds, 60 to 3600 (default 900).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integral")]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::ttl_seconds))]
     pub ttl_seconds: Option<i64>,
+}
+
+/// An optional integer that may also be written as an integral float (`900.0`): JSON
+/// Schema's `integer` includes those, and JavaScript clients may send them.
+fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else { return Ok(None) };
+    let whole =
+        n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).and_then(|f| format!("{f}").parse().ok()));
+    whole.map(Some).ok_or_else(|| serde::de::Error::custom(format!("invalid type: {n}, expected an integer")))
 }
 
 /// A freshly minted delegated token: the only time the secret is visible.
@@ -253,6 +271,7 @@ pub struct DelegatedTokenResponse {
 pub struct AgentInviteConfirmationRequest {
     /// The `inv_…` token from the invite email.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::invite_token, required = true))]
     pub token: Option<String>,
 }
 
@@ -318,6 +337,7 @@ pub struct AgentInviteResendResponse {
 pub struct ReasonRequest {
     /// Why, for the audit log (up to 500 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::reason))]
     pub reason: Option<String>,
 }
 
@@ -358,4 +378,20 @@ pub struct AgentKeyRotationResponse {
     pub key_id: i64,
     /// When the older keys stop working (`null` when there were none).
     pub previous_keys_expire_at: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DelegatedTokenRequest;
+
+    #[test]
+    fn integers_may_be_written_as_integral_floats() {
+        let parse =
+            |s: &str| serde_json::from_str::<DelegatedTokenRequest>(s).map(|r| (r.max_difficulty, r.ttl_seconds));
+        assert_eq!(parse(r#"{"maxDifficulty": 3, "ttlSeconds": 1104.0}"#).ok(), Some((Some(3), Some(1104))));
+        assert_eq!(parse(r#"{"maxDifficulty": null}"#).ok(), Some((None, None)));
+        assert!(parse(r#"{"ttlSeconds": 1.5}"#).is_err());
+        assert!(parse(r#"{"ttlSeconds": 1e300}"#).is_err());
+        assert!(parse(r#"{"ttlSeconds": "900"}"#).is_err());
+    }
 }

@@ -1,7 +1,7 @@
 //! Accounts: sign-up, log-in, log-out, the current user, and organization switching.
 
 use crate::extract::{Auth, Json, Meta};
-use crate::problem::{ApiResult, Problem};
+use crate::problem::{ApiResult, JsonBody, Problem, RateLimited, Unauthenticated, PROBLEM_JSON};
 use crate::startup::AppState;
 use agentry_services::inputs::SignUp;
 use agentry_services::model::Me;
@@ -16,10 +16,13 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     /// Email address; unique, case-insensitive.
+    #[schema(schema_with = agentry_services::schemas::email)]
     pub email: String,
     /// Password: 10 to 128 characters, not one repeated character.
+    #[schema(schema_with = agentry_services::schemas::password)]
     pub password: String,
     /// Name of the organization to create, with you as owner.
+    #[schema(schema_with = agentry_services::schemas::org_name)]
     pub organization: String,
 }
 
@@ -43,11 +46,10 @@ pub struct SwitchRequest {
 
 /// Create an account and its organization, and sign in.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
-    responses((status = 201, description = "Account created; session cookie set", body = Me),
-        (status = 400, description = "Invalid email, password or organization", body = Problem),
-        (status = 409, description = "Email already registered", body = Problem),
-        (status = 422, description = "Wrong field types or missing fields", body = Problem),
-        (status = 429, description = "Too many sign-ups from this address", body = Problem)))]
+    responses(JsonBody, RateLimited, (status = 201, description = "Account created; session cookie set", body = Me),
+        (status = 400, description = "Malformed JSON, or an invalid email, password or organization (the password must not be one repeated character)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "A cookie-authenticated request from another site (csrf)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "Email already registered", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn signup(
     State(s): State<AppState>,
     Meta(meta): Meta,
@@ -61,10 +63,10 @@ pub async fn signup(
 
 /// Sign in with email and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, description = "Signed in; session cookie set", body = Me),
-        (status = 401, description = "Wrong email or password (one answer for both)", body = Problem),
-        (status = 422, description = "Wrong field types or missing fields", body = Problem),
-        (status = 429, description = "Too many attempts", body = Problem)))]
+    responses(JsonBody, RateLimited, (status = 200, description = "Signed in; session cookie set", body = Me),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Wrong email or password (one answer for both)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "A cookie-authenticated request from another site (csrf)", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn login(State(s): State<AppState>, Meta(meta): Meta, Json(req): Json<LoginRequest>) -> ApiResult<Response> {
     let (me, session) = s.services.login(&req.email, &req.password, &meta).await?;
     let cookie = s.services.session_cookie(&session);
@@ -73,7 +75,8 @@ pub async fn login(State(s): State<AppState>, Meta(meta): Meta, Json(req): Json<
 
 /// End the current session and clear the cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
-    responses((status = 204, description = "Signed out")))]
+    responses((status = 204, description = "Signed out"),
+        (status = 403, description = "A cookie-authenticated request from another site (csrf)", body = Problem, content_type = PROBLEM_JSON)))]
 pub async fn logout(State(s): State<AppState>, parts: Parts) -> ApiResult<Response> {
     if let Some(Presented::Session(token)) = Presented::from_headers(&parts.headers) {
         s.services.logout(&token).await?;
@@ -83,7 +86,7 @@ pub async fn logout(State(s): State<AppState>, parts: Parts) -> ApiResult<Respon
 
 /// The signed-in user, their memberships and roles, and the current organization.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
-    responses((status = 200, body = Me), (status = 401, body = Problem)),
+    responses(Unauthenticated, (status = 200, description = "The signed-in user", body = Me)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn me(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Me>> {
     Ok(Json(s.services.me(&p).await?))
@@ -91,9 +94,10 @@ pub async fn me(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Me>>
 
 /// Switch the session's current organization.
 #[utoipa::path(post, path = "/api/v1/me/organization", tag = "auth", request_body = SwitchRequest,
-    responses((status = 200, body = Me), (status = 401, body = Problem),
-        (status = 403, description = "API keys cannot switch", body = Problem),
-        (status = 404, description = "Not one of your organizations", body = Problem)),
+    responses(JsonBody, Unauthenticated, (status = 200, description = "Switched", body = Me),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "API keys cannot switch (api_key_bound), or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Not one of your organizations", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = [])))]
 pub async fn switch_organization(
     State(s): State<AppState>,

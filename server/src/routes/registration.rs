@@ -2,7 +2,7 @@
 //! invite flows, delegated tokens, pending invites, revocation, key rotation.
 
 use crate::extract::{AgentAuth, Auth, Json, Meta, OptionalJson, Path, Query, Registrant, UserOrAgent};
-use crate::problem::{ApiResult, Problem};
+use crate::problem::{ApiResult, JsonBody, OptionalJsonBody, Problem, RateLimited, Unauthenticated, PROBLEM_JSON};
 use crate::startup::AppState;
 use agentry_services::inputs::DelegatedTokenSpec;
 use agentry_services::model::{
@@ -30,9 +30,27 @@ use utoipa::OpenApi;
         PendingAgentInvitesResponse, AgentInviteResendResponse, ReasonRequest, AgentInviteCancelResponse,
         AgentRevokeResponse, AgentKeyRotationResponse
     )),
-    tags((name = "agents", description = "Agent registration: proof of work, invites, delegated tokens, seats, keys"))
+    tags((name = "agents", description = "Agent registration: proof of work, invites, delegated tokens, seats, keys")),
+    modifiers(&OptionalBodies)
 )]
 pub struct ApiDoc;
+
+/// The bodies read with `OptionalJson` may be left out (utoipa marks `request_body = T`
+/// required, and `Option<T>` would document a `null` body, which is refused).
+struct OptionalBodies;
+
+impl utoipa::Modify for OptionalBodies {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let paths =
+            ["/api/v1/registration/delegated-token", "/api/v1/agents/{id}/invite/cancel", "/api/v1/agents/{id}/revoke"];
+        for path in paths {
+            let op = doc.paths.paths.get_mut(path).and_then(|p| p.post.as_mut());
+            if let Some(body) = op.and_then(|op| op.request_body.as_mut()) {
+                body.required = Some(utoipa::openapi::Required::False);
+            }
+        }
+    }
+}
 
 /// This module's routes.
 pub fn router() -> Router<AppState> {
@@ -54,6 +72,7 @@ pub fn router() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct ChallengeQuery {
     /// Requested difficulty (leading zero bits); clamped by the server.
+    #[param(schema_with = agentry_services::schemas::requested_difficulty)]
     pub difficulty: Option<i64>,
     /// `true` for an unauthenticated invite-flow challenge.
     pub invite: Option<bool>,
@@ -64,10 +83,9 @@ pub struct ChallengeQuery {
 /// Owners (session, user API key, or delegated token) get a challenge tied to them;
 /// unauthenticated callers must pass `invite=true`.
 #[utoipa::path(get, path = "/api/v1/registration/challenge", tag = "agents", params(ChallengeQuery),
-    responses((status = 201, description = "Challenge issued", body = AgentChallenge),
-        (status = 400, description = "Invalid difficulty", body = Problem),
-        (status = 401, description = "Authentication required", body = Problem),
-        (status = 429, description = "Too many challenges from this network", body = Problem)),
+    responses(RateLimited, (status = 201, description = "Challenge issued", body = AgentChallenge),
+        (status = 400, description = "Invalid query: difficulty or invite of the wrong type, or a negative difficulty", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "No credential and no invite=true, or a credential that is not valid", body = Problem, content_type = PROBLEM_JSON)),
     security((), ("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn challenge(
     State(s): State<AppState>,
@@ -85,14 +103,12 @@ pub async fn challenge(
 /// Owners get the agent key at once when a seat is free; with an invite challenge the
 /// agent waits for its owner to confirm an emailed link.
 #[utoipa::path(post, path = "/api/v1/registration/agent", tag = "agents", request_body = AgentRegistrationRequest,
-    responses((status = 201, description = "Agent registered (or invite pending)", body = AgentRegistrationResponse),
-        (status = 400, description = "Invalid payload or PoW solution", body = Problem),
-        (status = 401, description = "Authentication required", body = Problem),
-        (status = 403, description = "Seat capacity or delegated-token constraints prevented registration", body = Problem),
-        (status = 404, description = "Challenge not found", body = Problem),
-        (status = 409, description = "Conflict: challenge already solved or public key registered", body = Problem),
-        (status = 422, description = "Body of the wrong shape", body = Problem),
-        (status = 429, description = "Registration rate limit reached", body = Problem)),
+    responses(JsonBody, RateLimited, (status = 201, description = "Agent registered (or invite pending)", body = AgentRegistrationResponse),
+        (status = 400, description = "Malformed JSON, invalid fields, or an invalid, expired or foreign PoW solution", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "A credential that is not valid (or an owner challenge without one)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Seat capacity or delegated-token constraints prevented registration, or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Challenge not found", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "Conflict: challenge already solved or public key registered", body = Problem, content_type = PROBLEM_JSON)),
     security((), ("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn register(
     State(s): State<AppState>,
@@ -106,11 +122,10 @@ pub async fn register(
 
 /// Issue a single-use delegated registration token (session only).
 #[utoipa::path(post, path = "/api/v1/registration/delegated-token", tag = "agents", request_body(content = DelegatedTokenRequest, description = "All fields optional; the body may be empty"),
-    responses((status = 201, description = "Delegated token issued", body = DelegatedTokenResponse),
-        (status = 400, description = "Invalid TTL, prefix or difficulty", body = Problem),
-        (status = 401, description = "Authentication required (a session)", body = Problem),
-        (status = 403, description = "No free seat", body = Problem),
-        (status = 429, description = "Too many tokens", body = Problem)),
+    responses(OptionalJsonBody, RateLimited, (status = 201, description = "Delegated token issued", body = DelegatedTokenResponse),
+        (status = 400, description = "Malformed JSON, or an invalid TTL, prefix or difficulty", body = Problem, content_type = PROBLEM_JSON),
+        (status = 401, description = "Authentication required (a session; API keys are refused)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "No free seat, or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = [])))]
 pub async fn delegated_token(
     State(s): State<AppState>,
@@ -124,13 +139,12 @@ pub async fn delegated_token(
 
 /// Confirm an agent invite and activate ownership.
 #[utoipa::path(post, path = "/api/v1/registration/invite/confirm", tag = "agents", request_body = AgentInviteConfirmationRequest,
-    responses((status = 200, description = "Invite confirmed and agent activated", body = AgentRegistrationResponse),
-        (status = 400, description = "Missing or invalid invite token", body = Problem),
-        (status = 401, description = "Authentication required", body = Problem),
-        (status = 403, description = "No free seat, or not the recipient", body = Problem),
-        (status = 404, description = "Invite token not found", body = Problem),
-        (status = 409, description = "Invite already claimed or agent inactive", body = Problem),
-        (status = 410, description = "Invite token expired", body = Problem)),
+    responses(OptionalJsonBody, Unauthenticated, (status = 200, description = "Invite confirmed and agent activated", body = AgentRegistrationResponse),
+        (status = 400, description = "Malformed JSON, or a missing or malformed invite token", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "No free seat, not the recipient, or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Invite token not found", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "Invite already claimed or agent inactive", body = Problem, content_type = PROBLEM_JSON),
+        (status = 410, description = "Invite token expired", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn confirm_invite(
     State(s): State<AppState>,
@@ -158,10 +172,9 @@ pub struct PendingParams {
 
 /// List pending agent invites.
 #[utoipa::path(get, path = "/api/v1/agents/pending", tag = "agents", params(PendingParams),
-    responses((status = 200, description = "Pending invites returned", body = PendingAgentInvitesResponse),
-        (status = 400, description = "Invalid query", body = Problem),
-        (status = 401, description = "Authentication required", body = Problem),
-        (status = 403, description = "Forbidden for principals without invite visibility", body = Problem)),
+    responses(Unauthenticated, (status = 200, description = "Pending invites returned", body = PendingAgentInvitesResponse),
+        (status = 400, description = "Invalid query", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Forbidden for principals without invite visibility", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn pending(
     State(s): State<AppState>,
@@ -175,12 +188,10 @@ pub async fn pending(
 /// Resend a pending agent invite: new token, extended expiry, email queued again.
 #[utoipa::path(post, path = "/api/v1/agents/{id}/invite/resend", tag = "agents",
     params(("id" = i64, Path, description = "Agent id")),
-    responses((status = 200, description = "Invite resent", body = AgentInviteResendResponse),
-        (status = 400, description = "Invalid agent id", body = Problem),
-        (status = 401, description = "Authentication required", body = Problem),
-        (status = 403, description = "Forbidden", body = Problem),
-        (status = 404, description = "Pending invite not found", body = Problem),
-        (status = 429, description = "Resent too often", body = Problem)),
+    responses(Unauthenticated, RateLimited, (status = 200, description = "Invite resent", body = AgentInviteResendResponse),
+        (status = 400, description = "Invalid agent id", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Forbidden, or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Pending invite not found", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn resend_invite(
     State(s): State<AppState>,
@@ -194,12 +205,11 @@ pub async fn resend_invite(
 /// Cancel a pending agent invite, freeing the seat and recording the reason.
 #[utoipa::path(post, path = "/api/v1/agents/{id}/invite/cancel", tag = "agents",
     params(("id" = i64, Path, description = "Agent id")),
-    request_body(content = ReasonRequest, description = "Optional"),
-    responses((status = 200, description = "Invite cancelled", body = AgentInviteCancelResponse),
-        (status = 400, description = "Invalid agent id or reason", body = Problem),
-        (status = 401, description = "Authentication required", body = Problem),
-        (status = 403, description = "Forbidden", body = Problem),
-        (status = 404, description = "Pending invite not found", body = Problem)),
+    request_body(content = ReasonRequest, description = "Optional; the body may be empty"),
+    responses(OptionalJsonBody, Unauthenticated, (status = 200, description = "Invite cancelled", body = AgentInviteCancelResponse),
+        (status = 400, description = "Malformed JSON, an invalid agent id, or a reason too long", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Forbidden, or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Pending invite not found", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn cancel_invite(
     State(s): State<AppState>,
@@ -213,14 +223,13 @@ pub async fn cancel_invite(
 }
 
 /// Revoke a registered agent: every key, and its seat.
-#[utoipa::path(post, path = "/api/v1/agents/{id}/revoke", tag = "agents",
+#[utoipa::path(post, path = "/api/v1/agents/{id}/revoke", tag = "agents", operation_id = "revoke_agent",
     params(("id" = i64, Path, description = "Agent id")),
-    request_body(content = ReasonRequest, description = "Optional"),
-    responses((status = 200, description = "Agent revoked", body = AgentRevokeResponse),
-        (status = 400, description = "Invalid agent id", body = Problem),
-        (status = 401, description = "Authentication required", body = Problem),
-        (status = 403, description = "Forbidden", body = Problem),
-        (status = 404, description = "Agent not found", body = Problem)),
+    request_body(content = ReasonRequest, description = "Optional; the body may be empty"),
+    responses(OptionalJsonBody, Unauthenticated, (status = 200, description = "Agent revoked", body = AgentRevokeResponse),
+        (status = 400, description = "Malformed JSON, an invalid agent id, or a reason too long", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Forbidden, or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Agent not found", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn revoke(
     State(s): State<AppState>,
@@ -239,12 +248,11 @@ pub async fn revoke(
 /// the agent itself with a current `agk_` key.
 #[utoipa::path(post, path = "/api/v1/agents/{id}/keys", tag = "agents",
     params(("id" = i64, Path, description = "Agent id")),
-    responses((status = 201, description = "Key minted", body = AgentKeyRotationResponse),
-        (status = 400, description = "Invalid agent id", body = Problem),
-        (status = 401, description = "Authentication required", body = Problem),
-        (status = 403, description = "Forbidden", body = Problem),
-        (status = 404, description = "Agent not found", body = Problem),
-        (status = 409, description = "Agent not registered", body = Problem)),
+    responses(Unauthenticated, (status = 201, description = "Key minted", body = AgentKeyRotationResponse),
+        (status = 400, description = "Invalid agent id", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Forbidden, or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Agent not found", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "Agent not registered", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn rotate_key(
     State(s): State<AppState>,
@@ -262,7 +270,7 @@ pub async fn rotate_key(
 /// The calling agent, authenticated by its `agk_` key.
 #[utoipa::path(get, path = "/api/v1/agents/self", tag = "agents",
     responses((status = 200, description = "The agent", body = RegisteredAgent),
-        (status = 401, description = "Missing, revoked or expired agent key", body = Problem)),
+        (status = 401, description = "Missing, revoked or expired agent key", body = Problem, content_type = PROBLEM_JSON)),
     security(("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn agent_self(AgentAuth(agent): AgentAuth) -> Json<RegisteredAgent> {
     Json(agent)
