@@ -55,26 +55,10 @@ fn bounded(raw: &str, min: usize, max: usize, why: &'static str) -> Result<Strin
     }
 }
 
-macro_rules! text {
-    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $why:literal) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
+/// `as_str`, `Display` and the serde conversions of a string value with a `parse`.
+macro_rules! string_value {
+    ($name:ident) => {
         impl $name {
-            /// Fewest characters (after trimming).
-            pub const MIN: usize = $min;
-            /// Most characters (after trimming).
-            pub const MAX: usize = $max;
-            /// The rule, in words.
-            pub const RULE: &'static str = $why;
-
-            /// Trims and checks the length.
-            pub fn parse(raw: &str) -> Result<Self, Invalid> {
-                bounded(raw, $min, $max, $why).map($name)
-            }
-
             /// The value.
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -99,6 +83,31 @@ macro_rules! text {
                 f.write_str(&self.0)
             }
         }
+    };
+}
+
+macro_rules! text {
+    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $why:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Fewest characters (after trimming).
+            pub const MIN: usize = $min;
+            /// Most characters (after trimming).
+            pub const MAX: usize = $max;
+            /// The rule, in words.
+            pub const RULE: &'static str = $why;
+
+            /// Trims and checks the length.
+            pub fn parse(raw: &str) -> Result<Self, Invalid> {
+                bounded(raw, $min, $max, $why).map($name)
+            }
+        }
+
+        string_value!($name);
     };
 }
 
@@ -177,25 +186,9 @@ impl Email {
             Err(Invalid(Self::RULE))
         }
     }
-
-    /// The normalised address.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Email {
-    type Error = &'static str;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s).map_err(|e| e.0)
-    }
-}
-
-impl From<Email> for String {
-    fn from(v: Email) -> String {
-        v.0
-    }
-}
+string_value!(Email);
 
 /// A password that meets [`Password::RULE`]. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -374,25 +367,9 @@ impl Slug {
         let out = out.trim_end_matches('-');
         Slug(if out.is_empty() { "agent".to_string() } else { out.to_string() })
     }
-
-    /// The slug.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Slug {
-    type Error = &'static str;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s).map_err(|e| e.0)
-    }
-}
-
-impl From<Slug> for String {
-    fn from(v: Slug) -> String {
-        v.0
-    }
-}
+string_value!(Slug);
 
 /// An invite token from an email link: `inv_` and at least 16 more characters.
 #[derive(Clone, PartialEq, Eq)]
