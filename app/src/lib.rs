@@ -12,12 +12,10 @@
 pub mod api;
 mod app;
 mod browser;
-mod client;
 mod components;
 pub mod error;
 mod format;
 mod pages;
-mod rest;
 pub mod routing;
 mod shell;
 

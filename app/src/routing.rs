@@ -21,6 +21,18 @@ pub fn signup_then(path: &str) -> String {
     with_next("/signup", path)
 }
 
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(b)),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 fn with_next(page: &str, path: &str) -> String {
     format!("{page}?next={}", path.replace('%', "%25").replace('&', "%26").replace('#', "%23"))
 }
@@ -28,6 +40,11 @@ fn with_next(page: &str, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(encode("a b+c@d.e&f"), "a%20b%2Bc%40d.e%26f");
+    }
 
     #[test]
     fn only_local_paths_are_safe() {

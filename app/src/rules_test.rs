@@ -86,3 +86,15 @@ fn the_tokens_page_and_dialogs_accept_what_the_api_accepts() {
     assert_eq!(Reason::parse_optional(Some("")), Ok(None), "a cancel reason is optional");
     assert!(Password::parse("correct horse").is_ok());
 }
+
+/// The browser has one path to the services: server functions (`crate::api`). A page that
+/// calls the REST API (`/api/v1/…`) directly would bring back a second auth and error path.
+#[test]
+fn pages_reach_the_services_through_server_functions_only() {
+    let direct: Vec<&str> = PAGES
+        .iter()
+        .filter(|(_, text)| text.contains("\"/api/v1") || text.contains("/api/v1/"))
+        .map(|(f, _)| *f)
+        .collect();
+    assert!(direct.is_empty(), "call a server function in crate::api instead of the REST API: {direct:?}");
+}

@@ -4,6 +4,7 @@
 //! Bodies can carry one-time links, so they are sealed at rest with ChaCha20-Poly1305
 //! under a key derived from the server secret, and wiped once SMTP delivery succeeds.
 
+pub use crate::model::{OutboxItem, OutboxPage};
 use crate::rate_limit::Limit;
 use crate::store::{opt_time, to_time};
 use crate::{Principal, RequestMeta, ServiceError, Services};
@@ -12,7 +13,6 @@ use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use serde::Serialize;
 use sha2::Sha256;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -21,47 +21,6 @@ use sqlx::Row;
 pub const DEFAULT_LIMIT: i64 = 50;
 /// Largest page size of the outbox list.
 pub const MAX_LIMIT: i64 = 200;
-
-/// One email as the outbox list shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct OutboxItem {
-    /// Outbox row id.
-    pub id: i64,
-    /// What kind of email this is, e.g. `agent_invite`.
-    pub kind: String,
-    /// Recipient address.
-    pub to: String,
-    /// Subject line.
-    pub subject: String,
-    /// The body, opened; `null` once delivered (bodies are wiped after SMTP delivery).
-    pub body: Option<String>,
-    /// `queued` (waiting for SMTP), `sent`, `failed` (gave up), or `stored` (no SMTP
-    /// configured: the outbox is the only copy).
-    pub status: String,
-    /// Delivery attempts made so far.
-    pub attempts: i64,
-    /// The last delivery error, if any (never contains credentials).
-    pub last_error: Option<String>,
-    /// When the email was queued.
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    /// When SMTP delivery succeeded.
-    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-/// A page of the outbox list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct OutboxPage {
-    /// Newest first.
-    pub items: Vec<OutboxItem>,
-    /// Rows visible to the caller in all.
-    pub total: i64,
-    /// The page size used.
-    pub limit: i64,
-    /// The offset used.
-    pub offset: i64,
-}
 
 /// The columns [`Services::outbox_item`] reads.
 const COLUMNS: &str = "id, kind, to_addr, subject, body_sealed, status, attempts, last_error, created_at, sent_at";

@@ -1,11 +1,10 @@
 //! `/agents`: the current organization's agents, its seat usage, and Revoke. Signed-out
 //! visitors are sent to log in.
 
-use crate::api::list_agents;
+use crate::api::{list_agents, revoke_agent};
 use crate::app::use_session;
 use crate::components::dialog::ConfirmDialog;
 use crate::error::AppError;
-use crate::rest;
 use crate::routing::login_then;
 use agentry_services::model::{AgentSummary, RegistrationState};
 use leptos::{prelude::*, task::spawn_local};
@@ -162,7 +161,7 @@ fn RevokeDialog(
         let name = name.clone();
         pending.set(true);
         spawn_local(async move {
-            match rest::revoke_agent(id, &reason).await {
+            match revoke_agent(id, reason).await {
                 Ok(_) => {
                     notice.set(Some(format!("{name} was revoked; its keys no longer work and its seat is free.")));
                     revoking.set(None);

@@ -2,11 +2,12 @@
 //! sign-up that come back here; signed in, "Confirm" registers the agent to the user and
 //! shows its key once.
 
+use crate::api;
 use crate::app::use_session;
 use crate::components::secret::{OneTimeSecret, ShownOnceWarning};
 use crate::error::AppError;
-use crate::rest::{self, AgentRegistrationResponse as Registration};
 use crate::routing::{login_then, signup_then};
+use agentry_services::model::AgentRegistrationResponse as Registration;
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
@@ -64,7 +65,7 @@ fn ConfirmInvite(token: String, email: String, organization: String) -> impl Int
         let token = token.clone();
         pending.set(true);
         spawn_local(async move {
-            result.set(Some(rest::confirm_invite(&token).await));
+            result.set(Some(api::confirm_invite(token).await));
             pending.set(false);
         });
     };

@@ -1,10 +1,11 @@
 //! `/outbox`: the emails Agentry sent (or stored, without SMTP) that the user may see,
 //! with their bodies and clickable links. For setups without a mail server.
 
+use crate::api::list_outbox;
 use crate::components::signed_in::RequireSignIn;
 use crate::format;
-use crate::rest::{self, Email};
 use crate::routing::login_then;
+use agentry_services::model::OutboxItem as Email;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -20,7 +21,7 @@ pub fn OutboxPage() -> impl IntoView {
 
 #[component]
 fn Outbox() -> impl IntoView {
-    let emails = LocalResource::new(rest::outbox);
+    let emails = Resource::new(|| (), |_| list_outbox());
     view! {
         <Title text="Outbox" />
         <div class="page-head">
@@ -32,15 +33,16 @@ fn Outbox() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading emails…"</p> }>
             {move || Suspend::new(async move {
                 match emails.await {
-                    Ok(list) if list.is_empty() => view! {
+                    Ok(None) => view! { <Redirect path=login_then("/outbox") /> }.into_any(),
+                    Ok(Some(page)) if page.items.is_empty() => view! {
                         <section class="panel panel--center empty-state" aria-labelledby="outbox-empty">
                             <h2 id="outbox-empty">"No emails"</h2>
                             <p class="muted">"Invites and notifications show up here when they are sent."</p>
                         </section>
                     }.into_any(),
-                    Ok(list) => view! {
+                    Ok(Some(page)) => view! {
                         <ol class="emails" aria-label="Emails, newest first">
-                            {list.into_iter().map(|email| view! { <li><EmailCard email /></li> }).collect_view()}
+                            {page.items.into_iter().map(|email| view! { <li><EmailCard email /></li> }).collect_view()}
                         </ol>
                     }.into_any(),
                     Err(e) if e.status() == Some(401) => view! { <Redirect path=login_then("/outbox") /> }.into_any(),
@@ -65,7 +67,7 @@ fn EmailCard(email: Email) -> impl IntoView {
             </header>
             <p class="email__meta muted">
                 "To " <strong>{email.to.clone()}</strong>
-                {(!email.created_at.is_empty()).then(|| format!(" · {}", format::time(&email.created_at)))}
+                {format!(" · {}", format::utc(&email.created_at))}
             </p>
             {email.last_error.clone().map(|e| view! {
                 <p class="alert alert--error">{format!("Delivery failed after {} attempts: {e}", email.attempts)}</p>

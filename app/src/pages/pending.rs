@@ -2,13 +2,14 @@
 //! on request, paging, Resend, and Cancel with a reason. The query string holds the
 //! filter and page, so every view has a link.
 
+use crate::api;
 use crate::components::dialog::ConfirmDialog;
 use crate::components::signed_in::RequireSignIn;
 use crate::error::AppError;
 use crate::format;
-use crate::rest::{self, PendingAgentInvite as Invite, PendingAgentInvitesResponse as InvitePage};
+use crate::routing::encode;
 use crate::routing::login_then;
-use agentry_services::model::InviteStatus;
+use agentry_services::model::{InviteStatus, PendingAgentInvite as Invite, PendingAgentInvitesResponse as InvitePage};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::{
@@ -34,11 +35,10 @@ fn PendingInvites() -> impl IntoView {
     let include_expired = move || query.read().get("include_expired").is_some_and(|v| v == "true" || v == "on");
     let offset = move || query.read().get("offset").and_then(|o| o.parse::<i64>().ok()).unwrap_or(0).max(0);
     let reload = RwSignal::new(0u32);
-    let invites = LocalResource::new(move || {
-        let (email, include_expired, offset) = (email(), include_expired(), offset());
-        reload.track();
-        async move { rest::pending_invites(&email, include_expired, PAGE_SIZE, offset).await }
-    });
+    let invites = Resource::new(
+        move || (email(), include_expired(), offset(), reload.get()),
+        |(email, include_expired, offset, _)| api::pending_invites(email, include_expired, PAGE_SIZE, offset),
+    );
     let notice = RwSignal::new(None::<String>);
     let cancelling = RwSignal::new(None::<Invite>);
 
@@ -68,10 +68,11 @@ fn PendingInvites() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading invites…"</p> }>
             {move || Suspend::new(async move {
                 match invites.await {
-                    Ok(page) => view! {
+                    Ok(Some(page)) => view! {
                         <InvitesTable page=page.clone() notice cancelling reload />
                         <Pager page email=email() include_expired=include_expired() />
                     }.into_any(),
+                    Ok(None) => view! { <Redirect path=login_then("/agents/pending") /> }.into_any(),
                     Err(e) if e.status() == Some(401) => view! { <Redirect path=login_then("/agents/pending") /> }.into_any(),
                     Err(e) => view! { <p class="alert alert--error" role="alert">{e.user_message()}</p> }.into_any(),
                 }
@@ -110,7 +111,7 @@ fn InvitesTable(
                 move |_| {
                     let invite = invite.clone();
                     spawn_local(async move {
-                        match rest::resend_invite(invite.agent_id).await {
+                        match api::resend_invite(invite.agent_id).await {
                             Ok(sent) => notice.set(Some(format!(
                                 "Invite for {} sent again to {}; it is valid until {}.",
                                 invite.agent_name,
@@ -179,7 +180,7 @@ fn Pager(page: InvitePage, email: String, include_expired: bool) -> impl IntoVie
     let link = move |offset: i64| {
         let mut q = vec![format!("offset={offset}")];
         if !email.is_empty() {
-            q.push(format!("email={}", crate::client::encode(&email)));
+            q.push(format!("email={}", encode(&email)));
         }
         if include_expired {
             q.push("include_expired=true".into());
@@ -223,7 +224,7 @@ fn CancelDialog(
         let name = name.clone();
         pending.set(true);
         spawn_local(async move {
-            match rest::cancel_invite(id, &reason).await {
+            match api::cancel_invite(id, reason).await {
                 Ok(_) => {
                     notice.set(Some(format!("Invite for {name} cancelled; its seat is free again.")));
                     cancelling.set(None);

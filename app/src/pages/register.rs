@@ -4,15 +4,17 @@
 //! Signed out, the same page registers the agent pending an invite to its owner's email.
 //! `?difficulty=N` asks the server for that difficulty (it clamps it).
 
+use crate::api;
 use crate::app::use_session;
 use crate::browser::{self, KeyPair, Progress};
 use crate::components::secret::{OneTimeSecret, ShownOnceWarning};
 use crate::error::AppError;
 use crate::format;
-use crate::rest::{self, AgentRegistrationRequest, AgentRegistrationResponse as Registration, PowSolution};
 use crate::routing::login_then;
 use agentry_services::inputs::AgentIdentity;
-use agentry_services::model::RegistrationState;
+use agentry_services::model::{
+    AgentRegistrationRequest, AgentRegistrationResponse as Registration, PowSolution, RegistrationState,
+};
 use agentry_services::vocab::{AgentName, Description};
 use agentry_services::ErrorCode;
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
@@ -342,15 +344,17 @@ async fn register(
     step: RwSignal<Step>,
     progress: RwSignal<Option<Progress>>,
 ) -> Result<Registration, Failure> {
-    let (challenge, id) = rest::challenge(difficulty, invite).await.map_err(Failure::Api)?;
+    let challenge = api::registration_challenge(difficulty.map(i64::from), invite).await.map_err(Failure::Api)?;
+    // The solver reads the challenge whole, as the API describes it.
+    let json = serde_json::to_string(&challenge).map_err(|e| Failure::Input(e.to_string()))?;
     step.set(Step::Solving);
-    let nonces = browser::solve(&challenge, &request.public_key, move |p| progress.set(Some(p)))
+    let nonces = browser::solve(&json, &request.public_key, move |p| progress.set(Some(p)))
         .await
         .map_err(|f| Failure::Pow { code: f.code, message: f.message })?;
     step.set(Step::Submitting);
-    request.challenge_id = id;
+    request.challenge_id = challenge.id;
     request.solution = PowSolution { nonces };
-    rest::register_agent(&request).await.map_err(Failure::Api)
+    api::register_agent(request).await.map_err(Failure::Api)
 }
 
 /// The progress panel: bar, found of k, hash rate, ETA, and a polite live region that

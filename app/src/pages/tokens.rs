@@ -1,12 +1,13 @@
 //! `/agents/tokens`: mints a single-use delegated registration token for CI, shows it once
 //! with a ready-to-paste workflow step.
 
+use crate::api;
 use crate::components::secret::{OneTimeSecret, ShownOnceWarning};
 use crate::components::signed_in::RequireSignIn;
 use crate::error::AppError;
 use crate::format;
-use crate::rest::{self, DelegatedTokenRequest, DelegatedTokenResponse as DelegatedToken};
 use agentry_services::inputs::DelegatedTokenSpec;
+use agentry_services::model::{DelegatedTokenRequest, DelegatedTokenResponse as DelegatedToken};
 use agentry_services::vocab::{Difficulty, NamePrefix};
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_meta::Title;
@@ -44,7 +45,7 @@ fn DelegatedTokens() -> impl IntoView {
         pending.set(true);
         error.set(None);
         spawn_local(async move {
-            match rest::mint_delegated_token(&request).await {
+            match api::mint_delegated_token(request).await {
                 Ok(token) => minted.set(Some(token)),
                 Err(e) => error.set(Some(e)),
             }

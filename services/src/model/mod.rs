@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::states::{InviteStatus, RegistrationMode, RegistrationState, Role};
 
+mod outbox;
+pub use outbox::{OutboxItem, OutboxPage};
+
 /// An organization as its members see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
