@@ -39,26 +39,66 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> fo
     type Rejection = Rejection;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
-            let code = if e.status().as_u16() == 413 { ErrorCode::PayloadTooLarge } else { ErrorCode::BadBody };
-            Rejection(Problem::new(code, e.body_text()))
-        })?;
+        let bytes = body(req, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
-        serde_json::from_slice(&bytes).map(OptionalJson).map_err(|e| {
-            let code = if e.is_data() { ErrorCode::InvalidBody } else { ErrorCode::MalformedJson };
-            Rejection(Problem::new(code, e.to_string()))
-        })
+        decode(&bytes).map(OptionalJson)
     }
 }
 
+/// The media type of JSON merge patches (RFC 7396).
+pub const MERGE_PATCH_JSON: &str = "application/merge-patch+json";
+
+/// A JSON merge patch body (RFC 7396), sent as `application/merge-patch+json` or
+/// `application/json` (else 415). Syntax errors are 400, wrong types 422, like [`Json`].
+#[derive(Debug)]
+pub struct MergePatch<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for MergePatch<T> {
+    type Rejection = Rejection;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let media = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let media = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if media != MERGE_PATCH_JSON && media != "application/json" {
+            return Err(Rejection::from(Problem::new(
+                ErrorCode::UnsupportedMediaType,
+                "Send the patch as application/merge-patch+json (or application/json).",
+            )));
+        }
+        decode(&body(req, state).await?).map(MergePatch)
+    }
+}
+
+/// The whole body (413 when it is over the limit).
+async fn body<S: Send + Sync>(req: axum::extract::Request, state: &S) -> Result<axum::body::Bytes, Rejection> {
+    axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+        let code = if e.status().as_u16() == 413 { ErrorCode::PayloadTooLarge } else { ErrorCode::BadBody };
+        Rejection::from(Problem::new(code, e.body_text()))
+    })
+}
+
+/// JSON as `T`: 400 for bad syntax, 422 for the wrong shape.
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Rejection> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let code = if e.is_data() { ErrorCode::InvalidBody } else { ErrorCode::MalformedJson };
+        Rejection::from(Problem::new(code, e.to_string()))
+    })
+}
+
 /// A rejected request, as a problem.
-pub struct Rejection(Problem);
+pub struct Rejection(Box<Problem>);
+
+impl From<Problem> for Rejection {
+    fn from(p: Problem) -> Self {
+        Rejection(Box::new(p))
+    }
+}
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        self.0.into_response()
+        (*self.0).into_response()
     }
 }
 
@@ -71,19 +111,19 @@ impl From<JsonRejection> for Rejection {
             _ if r.status().as_u16() == 413 => ErrorCode::PayloadTooLarge,
             _ => ErrorCode::BadBody,
         };
-        Rejection(Problem::new(code, r.body_text()))
+        Rejection::from(Problem::new(code, r.body_text()))
     }
 }
 
 impl From<QueryRejection> for Rejection {
     fn from(r: QueryRejection) -> Self {
-        Rejection(Problem::new(ErrorCode::InvalidQuery, r.body_text()))
+        Rejection::from(Problem::new(ErrorCode::InvalidQuery, r.body_text()))
     }
 }
 
 impl From<PathRejection> for Rejection {
     fn from(r: PathRejection) -> Self {
-        Rejection(Problem::new(ErrorCode::InvalidPath, r.body_text()))
+        Rejection::from(Problem::new(ErrorCode::InvalidPath, r.body_text()))
     }
 }
 

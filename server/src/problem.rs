@@ -35,6 +35,10 @@ pub struct Problem {
     /// Seconds to wait, for 429.
     #[serde(rename = "retryAfter", skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// Members some codes add (docs/ERRORS.md): `agents` for `member_owns_agents`.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -47,6 +51,7 @@ impl Problem {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            extensions: serde_json::Map::new(),
         }
     }
 }
@@ -90,6 +95,7 @@ impl IntoResponse for ApiError {
         let mut p = Problem::new(e.code(), e.detail());
         p.errors = e.fields().to_vec();
         p.retry_after = e.retry_after();
+        p.extensions = e.extensions().clone();
         p.into_response()
     }
 }

@@ -16,7 +16,7 @@ use sqlx::Row;
 pub const SESSION_COOKIE: &str = "agentry_session";
 
 /// Seats that come with a new organization's default plan.
-const DEFAULT_PLAN: (&str, i64) = ("free", 5);
+pub(crate) const DEFAULT_PLAN: (&str, i64) = ("free", 5);
 
 /// A freshly created session: the raw token goes into the cookie and nowhere else.
 #[derive(Clone, Debug)]

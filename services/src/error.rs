@@ -15,13 +15,33 @@ pub struct ServiceError {
     detail: Cow<'static, str>,
     fields: Vec<FieldError>,
     retry_after: Option<u64>,
+    extensions: serde_json::Map<String, serde_json::Value>,
     source: Option<BoxError>,
 }
 
 impl ServiceError {
     /// An error of `code`, with what went wrong this time.
     pub fn new(code: ErrorCode, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, detail: detail.into(), fields: Vec::new(), retry_after: None, source: None }
+        Self {
+            code,
+            detail: detail.into(),
+            fields: Vec::new(),
+            retry_after: None,
+            extensions: serde_json::Map::new(),
+            source: None,
+        }
+    }
+
+    /// Adds an extension member to the problem (RFC 9457 §3.2), such as the `agents` of
+    /// `member_owns_agents`.
+    pub fn with_extension(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.extensions.insert(name.to_string(), value);
+        self
+    }
+
+    /// The problem's extension members.
+    pub fn extensions(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.extensions
     }
 
     /// 401: no valid session, key or token.

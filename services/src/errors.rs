@@ -135,6 +135,15 @@ catalogue! {
     /// Only registered agents have keys.
     AgentNotRegistered = ("agent_not_registered", 409, "Agent not registered"),
 
+    // --- Organizations and members ---------------------------------------------------------
+    /// No such member in this organization.
+    MemberNotFound = ("member_not_found", 404, "Member not found"),
+    /// The change would leave the organization without an owner.
+    LastOwner = ("last_owner", 409, "Last owner"),
+    /// The member still owns agents; `agents` lists them. Reassign them first
+    /// (`?reassignTo={user_id}`).
+    MemberOwnsAgents = ("member_owns_agents", 409, "Member owns agents"),
+
     // --- Generic fallbacks -----------------------------------------------------------------
     /// A generic 409 for answers that are not problem documents.
     Conflict = ("conflict", 409, "Conflict"),

@@ -40,6 +40,10 @@ mod invites;
 #[cfg(feature = "server")]
 pub mod mailer;
 #[cfg(feature = "server")]
+mod members;
+#[cfg(feature = "server")]
+mod organizations;
+#[cfg(feature = "server")]
 mod outbox;
 #[cfg(feature = "server")]
 mod principal;
@@ -67,6 +71,7 @@ pub use {
     credentials::Authenticated,
     error::ServiceError,
     invites::PendingQuery,
+    organizations::OrganizationChanges,
     principal::{Credential, DelegatedScope, Presented, Principal, RequestMeta},
     registration::Registration,
     services::Services,

@@ -8,6 +8,7 @@ mod cli;
 mod docs;
 mod http_basics;
 mod invites;
+mod organizations;
 mod outbox;
 mod proxy;
 mod races;

@@ -48,6 +48,7 @@ pub fn openapi() -> Doc {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::routes::registration::ApiDoc::openapi());
     doc.merge(crate::routes::outbox::ApiDoc::openapi());
+    doc.merge(crate::routes::organizations::ApiDoc::openapi());
     doc.merge(crate::problem::CatalogueDoc::openapi());
     doc
 }

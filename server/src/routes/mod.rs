@@ -4,5 +4,6 @@ pub mod auth;
 pub mod docs;
 pub mod health;
 pub mod keys;
+pub mod organizations;
 pub mod outbox;
 pub mod registration;

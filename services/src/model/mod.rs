@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::states::{InviteStatus, RegistrationMode, RegistrationState, Role};
 
+mod orgs;
 mod outbox;
+pub use orgs::{CreateOrganizationRequest, Member, MemberPage, OrganizationList, OrganizationPatch, RoleChange};
 pub use outbox::{OutboxItem, OutboxPage};
 
 /// An organization as its members see it.

@@ -39,6 +39,17 @@ pub fn skip_locked(backend: Backend) -> &'static str {
     }
 }
 
+/// The locking clause of a read that must hold its row until the transaction ends
+/// (`SELECT … WHERE id = $1` + this), such as an organization's row while its members
+/// change. SQLite's write transactions hold the database's write lock from `BEGIN
+/// IMMEDIATE`, so it needs none.
+pub fn for_update(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +60,7 @@ mod tests {
         assert_eq!(skip_locked(Backend::Sqlite), "");
         assert_eq!(relaxed_commit(Backend::Sqlite), None);
         assert!(skip_locked(Backend::Postgres).contains("SKIP LOCKED"));
+        assert_eq!(for_update(Backend::Sqlite), "");
+        assert_eq!(for_update(Backend::Postgres), " FOR UPDATE");
     }
 }
