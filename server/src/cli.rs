@@ -140,6 +140,12 @@ pub struct LimitArgs {
     /// Test emails (`POST /api/v1/outbox/test`) per user per hour.
     #[arg(long, env = "AGENTRY_TEST_EMAIL_LIMIT_PER_HOUR", default_value_t = Config::default().test_email_limit_per_hour)]
     pub test_email_limit_per_hour: u64,
+    /// Password reset requests per client IP per window.
+    #[arg(long, env = "AGENTRY_PASSWORD_RESET_LIMIT_PER_IP", default_value_t = Config::default().password_reset_limit_per_ip)]
+    pub password_reset_limit_per_ip: u64,
+    /// Password reset requests, and password changes, per account per window.
+    #[arg(long, env = "AGENTRY_PASSWORD_RESET_LIMIT_PER_ACCOUNT", default_value_t = Config::default().password_reset_limit_per_account)]
+    pub password_reset_limit_per_account: u64,
     /// Adaptive proof of work: +1 difficulty bit per this many registrations or failed
     /// solutions from one IP prefix (or owner) per window; 0 turns it off.
     #[arg(long, env = "AGENTRY_POW_ADAPTIVE_STEP", default_value_t = Config::default().pow_adaptive_step)]
@@ -171,6 +177,8 @@ impl ServeArgs {
             registration_limit_global: l.registration_limit_global,
             invite_resend_limit_per_agent: l.invite_resend_limit_per_agent,
             test_email_limit_per_hour: l.test_email_limit_per_hour,
+            password_reset_limit_per_ip: l.password_reset_limit_per_ip,
+            password_reset_limit_per_account: l.password_reset_limit_per_account,
             pow_adaptive_step: l.pow_adaptive_step,
             ..Default::default()
         };

@@ -28,8 +28,13 @@ pub struct NewSession {
 }
 
 /// Runs Argon2 off the async runtime.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ServiceError> {
     tokio::task::spawn_blocking(f).await.map_err(ServiceError::internal)
+}
+
+/// The password's Argon2id hash, computed off the async runtime.
+pub(crate) async fn hash_password(p: crate::vocab::Password) -> Result<String, ServiceError> {
+    blocking(move || secrets::hash_password(p.expose())).await?.map_err(|e| ServiceError::internal(e.to_string()))
 }
 
 pub(crate) fn organization(row: &AnyRow) -> Result<Organization, sqlx::Error> {
@@ -54,9 +59,7 @@ impl Services {
             self.limit(&[Limit::new(format!("signup:ip:{ip}"), self.config().signup_limit_per_ip)], meta, None).await?;
         }
         let SignUp { email, password, organization } = input;
-        let hash = blocking(move || secrets::hash_password(password.expose()))
-            .await?
-            .map_err(|e| ServiceError::internal(e.to_string()))?;
+        let hash = hash_password(password).await?;
 
         let now = self.now_ms();
         let mut tx = self.db().begin().await?;

@@ -56,6 +56,10 @@ pub struct Config {
     pub invite_resend_limit_per_agent: u64,
     /// Test emails per user per hour.
     pub test_email_limit_per_hour: u64,
+    /// Password reset requests per client IP per window.
+    pub password_reset_limit_per_ip: u64,
+    /// Password reset requests (and password changes) per account per window.
+    pub password_reset_limit_per_account: u64,
 }
 
 impl Default for Config {
@@ -85,6 +89,8 @@ impl Default for Config {
             clock: crate::clock::Clock::system(),
             invite_resend_limit_per_agent: 10,
             test_email_limit_per_hour: 10,
+            password_reset_limit_per_ip: 10,
+            password_reset_limit_per_account: 5,
         }
     }
 }

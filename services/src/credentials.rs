@@ -74,14 +74,16 @@ impl Services {
     pub async fn authenticate_session(&self, token: &str) -> Result<Principal, ServiceError> {
         let row = self
             .lookup(
-                "SELECT s.id, s.user_id, s.org_id, m.role FROM sessions s
+                "SELECT s.id, s.user_id, s.org_id, s.last_used_at, m.role FROM sessions s
                  JOIN memberships m ON m.user_id = s.user_id AND m.org_id = s.org_id
                  WHERE s.token_hash = $1 AND s.expires_at > $2",
                 token,
             )
             .await?
             .ok_or_else(ServiceError::unauthorized)?;
-        principal(&row, Credential::Session(row.try_get("id")?))
+        let id: i64 = row.try_get("id")?;
+        self.touch("sessions", id, row.try_get("last_used_at")?).await?;
+        principal(&row, Credential::Session(id))
     }
 
     /// The principal behind a `uak_` key; 401 when unknown, revoked, or the user left the

@@ -122,6 +122,12 @@ catalogue! {
     NotInviteRecipient = ("not_invite_recipient", 403, "Invite addressed to someone else"),
 
     // --- Accounts, keys and agents ---------------------------------------------------------
+    /// The current password given to change it is wrong.
+    WrongPassword = ("wrong_password", 403, "Current password is wrong"),
+    /// A password reset link that is unknown, used, or expired (one answer for all three).
+    ResetTokenInvalid = ("reset_token_invalid", 404, "Reset link not found"),
+    /// No such session of the caller's.
+    SessionNotFound = ("session_not_found", 404, "Session not found"),
     /// An account with this email already exists.
     EmailTaken = ("email_taken", 409, "Email already registered"),
     /// No such organization among the caller's memberships.

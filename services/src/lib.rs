@@ -56,6 +56,8 @@ mod seats;
 #[cfg(feature = "server")]
 pub mod secrets;
 #[cfg(feature = "server")]
+mod security;
+#[cfg(feature = "server")]
 mod services;
 #[cfg(feature = "server")]
 pub mod store;

@@ -18,6 +18,8 @@ pub const AGENT_KEY_PREFIX: &str = "agk_";
 pub const INVITE_PREFIX: &str = "inv_";
 /// Prefix of delegated registration tokens.
 pub const DELEGATED_PREFIX: &str = "dlg_";
+/// Prefix of password reset tokens.
+pub const PASSWORD_RESET_PREFIX: &str = "pwr_";
 
 /// A new secret: `prefix` followed by 256 random bits in URL-safe base64.
 pub fn generate(prefix: &str) -> String {

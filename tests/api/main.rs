@@ -14,3 +14,4 @@ mod proxy;
 mod races;
 mod registration;
 mod schema;
+mod security;

@@ -7,3 +7,4 @@ pub mod keys;
 pub mod organizations;
 pub mod outbox;
 pub mod registration;
+pub mod security;

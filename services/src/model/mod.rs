@@ -6,8 +6,12 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::states::{InviteStatus, RegistrationMode, RegistrationState, Role};
 
+mod account;
 mod orgs;
 mod outbox;
+pub use account::{
+    ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest, RevokedSessions, SessionInfo, SessionList,
+};
 pub use orgs::{CreateOrganizationRequest, Member, MemberPage, OrganizationList, OrganizationPatch, RoleChange};
 pub use outbox::{OutboxItem, OutboxPage};
 
