@@ -7,6 +7,7 @@ use crate::errors::ErrorCode;
 use crate::model::AgentChallenge;
 use crate::principal::{Principal, RequestMeta};
 use crate::rate_limit::Limit;
+use crate::store::batch::Batch;
 use crate::store::to_time;
 use crate::vocab::{Difficulty, PublicKey};
 use crate::{ServiceError, Services};
@@ -37,7 +38,7 @@ pub(crate) fn prefix_of(meta: &RequestMeta) -> String {
     meta.ip.map(ip_prefix).unwrap_or_else(|| "unknown".into())
 }
 
-fn used() -> ServiceError {
+pub(crate) fn used() -> ServiceError {
     ServiceError::new(ErrorCode::ChallengeUsed, "This challenge was already used.")
 }
 
@@ -191,14 +192,17 @@ impl Services {
     }
 }
 
+/// Marks a challenge used (`$1` now, `$2` id): the one guarantee of single use.
+const CONSUME: &str = "UPDATE challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL";
+
+/// [`consume`] as a statement of a batch, which fails when the challenge was used already.
+pub(crate) fn push_consume(batch: &mut Batch, id: uuid::Uuid, now: i64) -> usize {
+    batch.push_must_change(CONSUME, vec![now.into(), id.to_string().into()])
+}
+
 /// Marks the challenge used: the one guarantee of single use.
 pub(crate) async fn consume(tx: &mut Transaction<'static, Any>, id: uuid::Uuid, now: i64) -> Result<(), ServiceError> {
-    let done = sqlx::query("UPDATE challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-        .bind(now)
-        .bind(id.to_string())
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+    let done = sqlx::query(CONSUME).bind(now).bind(id.to_string()).execute(&mut **tx).await?.rows_affected();
     if done == 0 {
         return Err(used());
     }

@@ -7,6 +7,7 @@
 use crate::audit::{self, Event};
 use crate::clock::ms;
 use crate::principal::RequestMeta;
+use crate::store::batch::{Arg, Batch, Outcome};
 use crate::{ServiceError, Services};
 use sqlx::Row;
 use std::time::Duration;
@@ -170,12 +171,35 @@ impl Services {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         limits: &[Limit],
     ) -> Result<(), ServiceError> {
+        if limits.is_empty() {
+            return Ok(());
+        }
         let (start, retry_after) = window(self.now_ms(), self.config().rate_window);
         let hits = count(&mut **tx, limits, start).await?;
         match over(limits, &hits, false) {
             Some(_) => Err(ServiceError::rate_limited(retry_after)),
             None => Ok(()),
         }
+    }
+
+    /// [`Services::count_in`] as a statement of a batch, which fails when a bucket went
+    /// over its limit: the statement's index and the `Retry-After` seconds of the 429.
+    /// Nothing when there are no limits.
+    pub(crate) fn push_count(&self, batch: &mut Batch, limits: &[Limit]) -> Option<(usize, u64)> {
+        if limits.is_empty() {
+            return None;
+        }
+        let (start, retry_after) = window(self.now_ms(), self.config().rate_window);
+        let mut args: Vec<Arg> = vec![start.into()];
+        args.extend(limits.iter().map(|l| Arg::from(l.bucket.as_str())));
+        let caps: Vec<Limit> = limits.iter().map(|l| Limit::new(l.bucket.clone(), l.limit)).collect();
+        let check = move |out: &Outcome| {
+            // A row that does not decode counts as over: fail closed.
+            let hits: Result<Vec<(String, i64)>, sqlx::Error> =
+                out.rows.iter().map(|r| Ok((r.try_get("bucket")?, r.try_get("hits")?))).collect();
+            hits.is_ok_and(|hits| over(&caps, &hits, false).is_none())
+        };
+        Some((batch.push_checked(upsert_sql(limits.len()), args, check), retry_after))
     }
 
     /// The hits counted on `buckets` in the current window, the largest.

@@ -4,15 +4,19 @@
 //! `invites.rs`.
 //!
 //! Order of work: the payload is parsed (by the adapter), the rate limits are checked (a
-//! read), the challenge row is read and the solution verified (microseconds, no write),
-//! then ONE transaction consumes the challenge with a conditional UPDATE (single use),
-//! inserts the agent (its public key's unique index decides duplicates) and its key,
-//! spends the delegated token if one is used (conditional UPDATE), audits, counts the rate
-//! limits, and takes the seat (conditional UPDATE) last, so the hot rows are locked only
-//! until the commit. A successful registration is one commit; a failed one also counts
-//! its rate-limit hits on their own.
+//! read; on PostgreSQL they are counted here instead, see [`dialect::counts_in_write`]),
+//! the challenge row is read and the solution verified (microseconds, no write), then ONE
+//! transaction consumes the challenge with a conditional UPDATE (single use), inserts the
+//! agent (its public key's unique index decides duplicates) and its key, spends the
+//! delegated token if one is used (conditional UPDATE), audits, counts the rate limits
+//! (SQLite), and takes the seat (conditional UPDATE) last, so the hot rows are locked only
+//! until the commit. The owner flow's transaction is one batch of statements
+//! (`registration/owned.rs`, `store/batch.rs`). A successful registration is one commit; a
+//! failed one also counts its rate-limit hits on their own.
 
-use crate::agents::store::{insert_agent, insert_agent_key, NewAgent};
+mod owned;
+
+use crate::agents::store::{insert_agent, NewAgent};
 use crate::audit::{self, Event};
 use crate::challenges::{consume, prefix_of};
 use crate::errors::ErrorCode;
@@ -20,9 +24,9 @@ use crate::inputs::AgentIdentity;
 use crate::model::{
     AgentRegistrationRequest, AgentRegistrationResponse, RegisteredAgent, RegistrationMode, RegistrationState,
 };
-use crate::principal::{Credential, Principal, RequestMeta};
+use crate::principal::{Principal, RequestMeta};
 use crate::rate_limit::Limit;
-use crate::store::to_time;
+use crate::store::{dialect, to_time};
 use crate::{invites, seats, secrets, ServiceError, Services};
 use sqlx::Row;
 
@@ -76,6 +80,14 @@ impl Services {
             limits.push(Limit::new(format!("register:owner:{}", p.user_id), cfg.registration_limit_per_owner));
         }
         limits.push(Limit::new("register:global", cfg.registration_limit_global));
+        if !dialect::counts_in_write(self.db().backend) {
+            // Counted first, on their own (a commit that does not wait for the disk): every
+            // attempt counts, and the shared counters are not held by the registration.
+            self.limit(&limits, meta, actor).await?;
+            let response = self.register_counted(p, reg, meta, &[]).await?;
+            self.adapt(&prefix, actor, meta).await;
+            return Ok(response);
+        }
         // A read now; the hits are counted in the registration's own transaction, or, when
         // the attempt fails, on their own: failed attempts count too.
         self.precheck(&limits, meta, actor).await?;
@@ -139,68 +151,6 @@ impl Services {
             self.register_owned(p, &reg, meta, limits).await?
         };
         Ok(response)
-    }
-
-    async fn register_owned(
-        &self,
-        p: &Principal,
-        reg: &Registration,
-        meta: &RequestMeta,
-        limits: &[Limit],
-    ) -> Result<AgentRegistrationResponse, ServiceError> {
-        let now = self.now_ms();
-        let mode = if p.delegated().is_some() { RegistrationMode::Delegated } else { RegistrationMode::Owner };
-        let mut tx = self.db().begin().await?;
-        consume(&mut tx, reg.challenge_id, now).await?;
-        let agent = NewAgent {
-            org: Some(p.org_id),
-            owner: Some(p.user_id),
-            name: &reg.identity.name,
-            description: &reg.identity.description,
-            public_key: &reg.identity.public_key,
-            registration: RegistrationState::Registered,
-            mode,
-            holds_seat: true,
-        };
-        let agent = insert_agent(&mut tx, agent, now).await?;
-        let (secret, key_id) = insert_agent_key(&mut tx, agent.id, now).await?;
-        if let Credential::Delegated(scope) = &p.credential {
-            let spent = sqlx::query(
-                "UPDATE delegated_tokens SET used_at = $1, agent_id = $2 WHERE id = $3 AND used_at IS NULL AND expires_at > $1",
-            )
-            .bind(now)
-            .bind(agent.id)
-            .bind(scope.id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if spent == 0 {
-                // Another registration spent the token first.
-                return Err(ServiceError::unauthorized());
-            }
-        }
-        let event = Event {
-            org_id: Some(p.org_id),
-            actor_user_id: Some(p.user_id),
-            action: "agent.registered",
-            object_type: "agent",
-            object_id: agent.id.to_string(),
-            detail: Some(
-                serde_json::json!({ "mode": mode.as_str(), "challenge": reg.challenge_id.to_string() }).to_string(),
-            ),
-        };
-        audit::record(&mut *tx, meta, event, now).await?;
-        // The hot rows last, so they are locked only until the commit.
-        self.count_in(&mut tx, limits).await?;
-        seats::reserve(&mut tx, p.org_id).await?;
-        tx.commit().await?;
-        Ok(AgentRegistrationResponse {
-            agent,
-            api_key: Some(secret),
-            key_id: Some(key_id),
-            status: RegistrationState::Registered,
-            invite_expires_at: None,
-        })
     }
 
     async fn register_invite(
