@@ -136,28 +136,25 @@ impl Services {
         Ok(ServiceError::rate_limited(retry_after))
     }
 
-    /// Whether a request would be refused now, with no write: a bucket already at its
-    /// limit is counted (and audited) as usual and answers 429. For use cases that count
-    /// their hits inside their own transaction ([`Services::count_in`]).
+    /// The start of the current window: the `window_start` a [`Services::precheck`] read
+    /// selects (`SELECT bucket, hits FROM rate_limits WHERE window_start = … AND bucket IN
+    /// (…)`; the caller reads it together with what else it needs).
+    pub(crate) fn window_start(&self) -> i64 {
+        window(self.now_ms(), self.config().rate_window).0
+    }
+
+    /// Whether a request would be refused now, with no write, from the buckets' `hits` in
+    /// the current window: a bucket already at its limit is counted (and audited) as usual
+    /// and answers 429. For use cases that count their hits inside their own transaction
+    /// ([`Services::count_in`]).
     pub(crate) async fn precheck(
         &self,
         limits: &[Limit],
+        hits: &[(String, i64)],
         meta: &RequestMeta,
         actor: Option<i64>,
     ) -> Result<(), ServiceError> {
-        let (start, _) = window(self.now_ms(), self.config().rate_window);
-        let list = (0..limits.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
-        let sql = format!("SELECT bucket, hits FROM rate_limits WHERE window_start = $1 AND bucket IN ({list})");
-        let mut q = sqlx::query(&sql).bind(start);
-        for l in limits {
-            q = q.bind(&l.bucket);
-        }
-        let rows = q.fetch_all(&self.db().pool).await?;
-        let hits = rows
-            .iter()
-            .map(|r| Ok((r.try_get("bucket")?, r.try_get("hits")?)))
-            .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()?;
-        match over(limits, &hits, true) {
+        match over(limits, hits, true) {
             Some(_) => self.limit(limits, meta, actor).await,
             None => Ok(()),
         }

@@ -18,7 +18,7 @@ mod owned;
 
 use crate::agents::store::{insert_agent, NewAgent};
 use crate::audit::{self, Event};
-use crate::challenges::{consume, prefix_of};
+use crate::challenges::{consume, prefix_of, Stored};
 use crate::errors::ErrorCode;
 use crate::inputs::AgentIdentity;
 use crate::model::{
@@ -84,14 +84,16 @@ impl Services {
             // Counted first, on their own (a commit that does not wait for the disk): every
             // attempt counts, and the shared counters are not held by the registration.
             self.limit(&limits, meta, actor).await?;
-            let response = self.register_counted(p, reg, meta, &[]).await?;
+            let stored = self.stored_challenge(reg.challenge_id).await?;
+            let response = self.register_counted(p, reg, stored, meta, &[]).await?;
             self.adapt(&prefix, actor, meta).await;
             return Ok(response);
         }
         // A read now; the hits are counted in the registration's own transaction, or, when
         // the attempt fails, on their own: failed attempts count too.
-        self.precheck(&limits, meta, actor).await?;
-        match self.register_counted(p, reg, meta, &limits).await {
+        let (hits, stored) = self.reads(&limits, reg.challenge_id).await?;
+        self.precheck(&limits, &hits, meta, actor).await?;
+        match self.register_counted(p, reg, stored, meta, &limits).await {
             Ok(response) => {
                 self.adapt(&prefix, actor, meta).await;
                 Ok(response)
@@ -106,16 +108,45 @@ impl Services {
         }
     }
 
+    /// The reads before the write, in one query (one hop to a reader connection): the hits
+    /// of the limits' buckets in the current window ([`Services::precheck`]) and the
+    /// challenge ([`Services::check_solution`]).
+    async fn reads(
+        &self,
+        limits: &[Limit],
+        challenge_id: uuid::Uuid,
+    ) -> Result<(Vec<(String, i64)>, Option<Stored>), ServiceError> {
+        let list = (0..limits.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT bucket, hits, NULL AS token, NULL AS used_at FROM rate_limits WHERE window_start = $1 AND bucket IN ({list})
+             UNION ALL SELECT NULL, NULL, token, used_at FROM challenges WHERE id = $2"
+        );
+        let mut q = sqlx::query(&sql).bind(self.window_start()).bind(challenge_id.to_string());
+        for l in limits {
+            q = q.bind(&l.bucket);
+        }
+        let (mut hits, mut stored) = (Vec::new(), None);
+        for r in q.fetch_all(&self.db().pool).await? {
+            match r.try_get::<Option<String>, _>("bucket")? {
+                Some(bucket) => hits.push((bucket, r.try_get("hits")?)),
+                None => stored = Some(Stored { token: r.try_get("token")?, used_at: r.try_get("used_at")? }),
+            }
+        }
+        Ok((hits, stored))
+    }
+
     async fn register_counted(
         &self,
         p: Option<&Principal>,
         reg: Registration,
+        stored: Option<Stored>,
         meta: &RequestMeta,
         limits: &[Limit],
     ) -> Result<AgentRegistrationResponse, ServiceError> {
         let cfg = self.config();
         let actor = p.map(|p| p.user_id);
-        let claims = self.check_solution(reg.challenge_id, &reg.identity.public_key, &reg.nonces, actor, meta).await?;
+        let claims =
+            self.check_solution(stored, reg.challenge_id, &reg.identity.public_key, &reg.nonces, actor, meta).await?;
         let response = if claims.subject == 0 {
             let email = reg.identity.owner_email.clone().ok_or_else(|| {
                 ServiceError::field("ownerEmail", "An invite challenge needs the owner's email address.")
