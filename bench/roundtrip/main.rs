@@ -37,11 +37,8 @@ async fn main() {
     let target = args.get(1).cloned().unwrap_or_else(|| "sqlite".into());
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5000);
     let dir = tempfile::tempdir().unwrap();
-    let url = if target == "sqlite" {
-        format!("sqlite://{}/rt.db?mode=rwc", dir.path().display())
-    } else {
-        target.clone()
-    };
+    let url =
+        if target == "sqlite" { format!("sqlite://{}/rt.db?mode=rwc", dir.path().display()) } else { target.clone() };
     let sqlite = target == "sqlite";
     let pool = |test: bool| {
         let url = url.clone();
