@@ -1,5 +1,6 @@
 //! The owner (and delegated) registration's write: one transaction whose statements travel
-//! as one [`Batch`] (on SQLite, one round trip to the single writer), in the order the
+//! as one [`Batch`] (on SQLite, with its BEGIN, one command to the single writer, then
+//! COMMIT), in the order the
 //! rules need: consume the challenge (single use), insert the agent (its public key's
 //! unique index decides duplicates) and its key, spend the delegated token, audit, count
 //! the rate limits, and take the seat last, so the hot rows are locked only until the
@@ -65,8 +66,7 @@ impl Services {
         // The hot rows last, so they are locked only until the commit.
         let counted = self.push_count(&mut batch, limits);
         let seated = seats::push_reserve(&mut batch, p.org_id);
-        let mut tx = self.db().begin().await?;
-        let out = match batch.run(&mut tx, self.db().backend).await {
+        let out = match batch.commit(self.db()).await {
             Ok(out) => out,
             Err(Stopped { error: Some(e), .. }) => return Err(e.into()),
             Err(Stopped { at, error: None }) => {
@@ -84,7 +84,6 @@ impl Services {
                 });
             }
         };
-        tx.commit().await?;
         let row =
             |i: usize| out.get(i).and_then(|o| o.rows.first()).ok_or_else(|| ServiceError::internal("no row returned"));
         let agent = agent_row(row(inserted)?)?;

@@ -7,7 +7,8 @@
 //!   argument of the whole string (`SqliteArguments::bind` in sqlx-sqlite 0.8.6), so the
 //!   statements are renumbered by the arguments before them. On the single writer every
 //!   round trip is time the writer is held, and one command costs about as much as one
-//!   statement (`bench/roundtrip`).
+//!   statement (`bench/roundtrip`). The transaction's `BEGIN IMMEDIATE` is the string's
+//!   first statement ([`Batch::commit`]).
 //! * PostgreSQL: one statement at a time (the extended protocol takes one statement per
 //!   query), stopping at the first failure.
 //!
@@ -16,10 +17,11 @@
 //! conditional UPDATE that changed no row, a counter over its limit). Statements after it may have run on SQLite; the caller rolls the
 //! transaction back, so they leave nothing behind.
 
-use super::Backend;
+use super::{dialect, Backend, Db};
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Either, Executor, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, Either, Executor, Transaction};
 
 /// One argument value.
 #[derive(Clone, Debug)]
@@ -118,16 +120,47 @@ impl Batch {
         self.stmts.len() - 1
     }
 
-    /// Runs the statements in `tx`; every statement's outcome, or where it stopped.
-    pub async fn run(self, tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<Vec<Outcome>, Stopped> {
-        match backend {
-            Backend::Sqlite => self.run_as_one(tx).await,
-            Backend::Postgres => self.run_each(tx).await,
+    /// Runs the statements in a write transaction of their own ([`Db::begin`]'s), which
+    /// commits when every statement passed and rolls back otherwise: every statement's
+    /// outcome, or where it stopped (an error of `BEGIN`, `COMMIT` or the pool stops at
+    /// the number of statements).
+    ///
+    /// On SQLite the transaction's `BEGIN IMMEDIATE` travels at the head of the batch, so
+    /// a batch that commits is two commands on the writer (the batch, `COMMIT`) besides
+    /// the pool's release ping. sqlx does not see that transaction, so [`OpenWrite`]
+    /// closes the connection (SQLite then rolls back) if the request is dropped before
+    /// `COMMIT` or `ROLLBACK` answered, and the pool opens a fresh writer.
+    pub async fn commit(self, db: &Db) -> Result<Vec<Outcome>, Stopped> {
+        let end = self.stmts.len();
+        let failed = move |e| Stopped { at: end, error: Some(e) };
+        match db.backend {
+            Backend::Sqlite => {
+                let mut open = OpenWrite(Some(db.writer().acquire().await.map_err(failed)?));
+                let conn = open.conn().map_err(failed)?;
+                let outcome = self.run_as_one(conn, Some(dialect::begin_write(db.backend))).await;
+                let finish = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
+                let finished = sqlx::query(finish).execute(&mut *open.conn().map_err(failed)?).await;
+                match (outcome, finished) {
+                    (outcome, Ok(_)) => {
+                        open.done();
+                        outcome
+                    }
+                    // `open` closes the connection: whatever is still open rolls back.
+                    (Ok(_), Err(e)) => Err(failed(e)),
+                    (Err(stopped), Err(_)) => Err(stopped),
+                }
+            }
+            Backend::Postgres => {
+                let mut tx = db.begin().await.map_err(failed)?;
+                let outcome = self.run_each(&mut tx).await?;
+                tx.commit().await.map_err(failed)?;
+                Ok(outcome)
+            }
         }
     }
 
-    async fn run_as_one(self, tx: &mut Transaction<'static, Any>) -> Result<Vec<Outcome>, Stopped> {
-        let mut sql = String::new();
+    async fn run_as_one(self, conn: &mut AnyConnection, begin: Option<&str>) -> Result<Vec<Outcome>, Stopped> {
+        let mut sql = begin.map(str::to_string).unwrap_or_default();
         let mut offset = 0;
         for s in &self.stmts {
             if !sql.is_empty() {
@@ -144,10 +177,13 @@ impl Batch {
         let mut current = Outcome::default();
         let mut failed = None;
         {
-            let mut stream = (&mut **tx).fetch_many(q);
+            let mut stream = conn.fetch_many(q);
+            let mut begun = begin.is_none();
             loop {
                 match stream.try_next().await {
                     Ok(Some(Either::Right(row))) => current.rows.push(row),
+                    // The leading BEGIN's own result.
+                    Ok(Some(Either::Left(_))) if !begun => begun = true,
                     Ok(Some(Either::Left(done))) => {
                         current.changed = done.rows_affected();
                         outcomes.push(std::mem::take(&mut current));
@@ -199,6 +235,30 @@ impl Batch {
     }
 }
 
+/// The SQLite writer connection while a transaction that sqlx does not track is open on
+/// it: dropped before [`OpenWrite::done`], it takes the connection out of the pool and
+/// closes it, and SQLite rolls the transaction back.
+struct OpenWrite(Option<PoolConnection<Any>>);
+
+impl OpenWrite {
+    fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
+        self.0.as_deref_mut().ok_or(sqlx::Error::PoolClosed)
+    }
+
+    /// The transaction ended: the connection goes back to the pool.
+    fn done(mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl Drop for OpenWrite {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.take() {
+            drop(conn.detach());
+        }
+    }
+}
+
 type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
 
 fn bind(q: Query<'_>, a: Arg) -> Query<'_> {
@@ -235,7 +295,46 @@ fn renumber(sql: &str, offset: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::renumber;
+    use super::{renumber, Batch};
+    use crate::store::Db;
+    use futures_util::FutureExt;
+    use std::time::Duration;
+
+    fn insert(n: i64) -> Batch {
+        let mut b = Batch::default();
+        b.push("INSERT INTO t (n) VALUES ($1)", vec![n.into()]);
+        b.push_must_change("UPDATE t SET n = n WHERE n = $1", vec![n.into()]);
+        b
+    }
+
+    #[tokio::test]
+    async fn a_batch_dropped_mid_transaction_leaves_all_or_nothing_and_a_working_writer() {
+        let path = std::env::temp_dir().join(format!("agentry-batch-{}.db", uuid::Uuid::new_v4()));
+        let db = Db::open(&format!("sqlite://{}", path.display()), 2).await.unwrap();
+        sqlx::query("CREATE TABLE t (n BIGINT)").execute(db.writer()).await.unwrap();
+        // Dropped after 0, 1, 2, … polls: before the writer is acquired, with BEGIN and
+        // the batch sent, with COMMIT sent.
+        for polls in 0..12 {
+            let mut fut = std::pin::pin!(insert(1).commit(&db));
+            for _ in 0..polls {
+                if (&mut fut).now_or_never().is_some() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_micros(200)).await;
+            }
+        }
+        // A failing batch rolls back; a passing one commits on the same writer.
+        let mut failing = insert(3);
+        failing.push_must_change("UPDATE t SET n = n WHERE n = -1", vec![]);
+        assert_eq!(failing.commit(&db).await.err().map(|s| (s.at, s.error.is_none())), Some((2, true)));
+        assert!(insert(2).commit(&db).await.is_ok());
+        let count =
+            |n: i64| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM t WHERE n = $1").bind(n).fetch_one(&db.pool);
+        assert_eq!((count(2).await.unwrap(), count(3).await.unwrap()), (1, 0));
+        assert!(count(1).await.unwrap() <= 12);
+        drop(db);
+        let _ = std::fs::remove_file(&path);
+    }
 
     #[test]
     fn parameters_are_renumbered_by_the_arguments_before_them() {
