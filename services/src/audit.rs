@@ -1,6 +1,7 @@
 //! Trust telemetry: an append-only log of who did what to which object, from where, and why.
 
 use crate::principal::RequestMeta;
+use crate::store::batch::Batch;
 
 /// One audit event.
 pub(crate) struct Event<'a> {
@@ -32,4 +33,24 @@ where
     .execute(exec)
     .await
     .map(|_| ())
+}
+
+/// Appends an event about the agent whose `uuid` is given, as a statement of a batch that
+/// inserted that agent (its id is not known before): `e.object_id` is ignored, the
+/// agent's id is written.
+pub(crate) fn push_for_agent(batch: &mut Batch, meta: &RequestMeta, e: Event<'_>, agent_uuid: &str, now: i64) -> usize {
+    batch.push(
+        "INSERT INTO audit_log (org_id, actor_user_id, action, object_type, object_id, ip, detail, created_at)
+         SELECT $1, $2, $3, $4, CAST(id AS TEXT), $5, $6, $7 FROM agents WHERE uuid = $8",
+        vec![
+            e.org_id.into(),
+            e.actor_user_id.into(),
+            e.action.into(),
+            e.object_type.into(),
+            meta.ip.map(|ip| ip.to_string()).into(),
+            e.detail.into(),
+            now.into(),
+            agent_uuid.into(),
+        ],
+    )
 }

@@ -7,6 +7,7 @@ use crate::errors::ErrorCode;
 use crate::model::AgentChallenge;
 use crate::principal::{Principal, RequestMeta};
 use crate::rate_limit::Limit;
+use crate::store::batch::Batch;
 use crate::store::to_time;
 use crate::vocab::{Difficulty, PublicKey};
 use crate::{ServiceError, Services};
@@ -37,7 +38,13 @@ pub(crate) fn prefix_of(meta: &RequestMeta) -> String {
     meta.ip.map(ip_prefix).unwrap_or_else(|| "unknown".into())
 }
 
-fn used() -> ServiceError {
+/// A challenge as stored: its token and when it was used.
+pub(crate) struct Stored {
+    pub token: String,
+    pub used_at: Option<i64>,
+}
+
+pub(crate) fn used() -> ServiceError {
     ServiceError::new(ErrorCode::ChallengeUsed, "This challenge was already used.")
 }
 
@@ -141,26 +148,34 @@ impl Services {
         })
     }
 
-    /// Checks a solution against its challenge: a read and microseconds of hashing, no
-    /// write unless it fails (then the failure is audited and counted for adaptive
-    /// difficulty). The challenge is consumed later, inside the registration.
+    /// The challenge row a solution is checked against (a read).
+    pub(crate) async fn stored_challenge(&self, id: uuid::Uuid) -> Result<Option<Stored>, ServiceError> {
+        let row = sqlx::query("SELECT token, used_at FROM challenges WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.db().pool)
+            .await?;
+        Ok(row
+            .map(|r| Ok::<_, sqlx::Error>(Stored { token: r.try_get("token")?, used_at: r.try_get("used_at")? }))
+            .transpose()?)
+    }
+
+    /// Checks a solution against its challenge (`stored`, read by
+    /// [`Services::stored_challenge`] or with the caller's other reads): microseconds of
+    /// hashing, no write unless it fails (then the failure is audited and counted for
+    /// adaptive difficulty). The challenge is consumed later, inside the registration.
     pub(crate) async fn check_solution(
         &self,
+        stored: Option<Stored>,
         challenge_id: uuid::Uuid,
         public_key: &PublicKey,
         nonces: &[u64],
         actor: Option<i64>,
         meta: &RequestMeta,
     ) -> Result<pow_wasm::Claims, ServiceError> {
-        let row = sqlx::query("SELECT token, used_at FROM challenges WHERE id = $1")
-            .bind(challenge_id.to_string())
-            .fetch_optional(&self.db().pool)
-            .await?
-            .ok_or_else(|| ServiceError::new(ErrorCode::ChallengeNotFound, "No such challenge."))?;
-        let token: String = row.try_get("token")?;
-        match pow_wasm::verify(self.secret(), &token, public_key.bytes(), nonces, self.clock().now_secs()) {
+        let stored = stored.ok_or_else(|| ServiceError::new(ErrorCode::ChallengeNotFound, "No such challenge."))?;
+        match pow_wasm::verify(self.secret(), &stored.token, public_key.bytes(), nonces, self.clock().now_secs()) {
             Ok(c) if c.id == *challenge_id.as_bytes() => {
-                if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
+                if stored.used_at.is_some() {
                     return Err(used());
                 }
                 Ok(c)
@@ -191,14 +206,17 @@ impl Services {
     }
 }
 
+/// Marks a challenge used (`$1` now, `$2` id): the one guarantee of single use.
+const CONSUME: &str = "UPDATE challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL";
+
+/// [`consume`] as a statement of a batch, which fails when the challenge was used already.
+pub(crate) fn push_consume(batch: &mut Batch, id: uuid::Uuid, now: i64) -> usize {
+    batch.push_must_change(CONSUME, vec![now.into(), id.to_string().into()])
+}
+
 /// Marks the challenge used: the one guarantee of single use.
 pub(crate) async fn consume(tx: &mut Transaction<'static, Any>, id: uuid::Uuid, now: i64) -> Result<(), ServiceError> {
-    let done = sqlx::query("UPDATE challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-        .bind(now)
-        .bind(id.to_string())
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+    let done = sqlx::query(CONSUME).bind(now).bind(id.to_string()).execute(&mut **tx).await?.rows_affected();
     if done == 0 {
         return Err(used());
     }

@@ -7,6 +7,7 @@
 use crate::audit::{self, Event};
 use crate::clock::ms;
 use crate::principal::RequestMeta;
+use crate::store::batch::{Arg, Batch, Outcome};
 use crate::{ServiceError, Services};
 use sqlx::Row;
 use std::time::Duration;
@@ -135,28 +136,25 @@ impl Services {
         Ok(ServiceError::rate_limited(retry_after))
     }
 
-    /// Whether a request would be refused now, with no write: a bucket already at its
-    /// limit is counted (and audited) as usual and answers 429. For use cases that count
-    /// their hits inside their own transaction ([`Services::count_in`]).
+    /// The start of the current window: the `window_start` a [`Services::precheck`] read
+    /// selects (`SELECT bucket, hits FROM rate_limits WHERE window_start = … AND bucket IN
+    /// (…)`; the caller reads it together with what else it needs).
+    pub(crate) fn window_start(&self) -> i64 {
+        window(self.now_ms(), self.config().rate_window).0
+    }
+
+    /// Whether a request would be refused now, with no write, from the buckets' `hits` in
+    /// the current window: a bucket already at its limit is counted (and audited) as usual
+    /// and answers 429. For use cases that count their hits inside their own transaction
+    /// ([`Services::count_in`]).
     pub(crate) async fn precheck(
         &self,
         limits: &[Limit],
+        hits: &[(String, i64)],
         meta: &RequestMeta,
         actor: Option<i64>,
     ) -> Result<(), ServiceError> {
-        let (start, _) = window(self.now_ms(), self.config().rate_window);
-        let list = (0..limits.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
-        let sql = format!("SELECT bucket, hits FROM rate_limits WHERE window_start = $1 AND bucket IN ({list})");
-        let mut q = sqlx::query(&sql).bind(start);
-        for l in limits {
-            q = q.bind(&l.bucket);
-        }
-        let rows = q.fetch_all(&self.db().pool).await?;
-        let hits = rows
-            .iter()
-            .map(|r| Ok((r.try_get("bucket")?, r.try_get("hits")?)))
-            .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()?;
-        match over(limits, &hits, true) {
+        match over(limits, hits, true) {
             Some(_) => self.limit(limits, meta, actor).await,
             None => Ok(()),
         }
@@ -170,12 +168,35 @@ impl Services {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         limits: &[Limit],
     ) -> Result<(), ServiceError> {
+        if limits.is_empty() {
+            return Ok(());
+        }
         let (start, retry_after) = window(self.now_ms(), self.config().rate_window);
         let hits = count(&mut **tx, limits, start).await?;
         match over(limits, &hits, false) {
             Some(_) => Err(ServiceError::rate_limited(retry_after)),
             None => Ok(()),
         }
+    }
+
+    /// [`Services::count_in`] as a statement of a batch, which fails when a bucket went
+    /// over its limit: the statement's index and the `Retry-After` seconds of the 429.
+    /// Nothing when there are no limits.
+    pub(crate) fn push_count(&self, batch: &mut Batch, limits: &[Limit]) -> Option<(usize, u64)> {
+        if limits.is_empty() {
+            return None;
+        }
+        let (start, retry_after) = window(self.now_ms(), self.config().rate_window);
+        let mut args: Vec<Arg> = vec![start.into()];
+        args.extend(limits.iter().map(|l| Arg::from(l.bucket.as_str())));
+        let caps: Vec<Limit> = limits.iter().map(|l| Limit::new(l.bucket.clone(), l.limit)).collect();
+        let check = move |out: &Outcome| {
+            // A row that does not decode counts as over: fail closed.
+            let hits: Result<Vec<(String, i64)>, sqlx::Error> =
+                out.rows.iter().map(|r| Ok((r.try_get("bucket")?, r.try_get("hits")?))).collect();
+            hits.is_ok_and(|hits| over(&caps, &hits, false).is_none())
+        };
+        Some((batch.push_checked(upsert_sql(limits.len()), args, check), retry_after))
     }
 
     /// The hits counted on `buckets` in the current window, the largest.

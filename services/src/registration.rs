@@ -4,25 +4,29 @@
 //! `invites.rs`.
 //!
 //! Order of work: the payload is parsed (by the adapter), the rate limits are checked (a
-//! read), the challenge row is read and the solution verified (microseconds, no write),
-//! then ONE transaction consumes the challenge with a conditional UPDATE (single use),
-//! inserts the agent (its public key's unique index decides duplicates) and its key,
-//! spends the delegated token if one is used (conditional UPDATE), audits, counts the rate
-//! limits, and takes the seat (conditional UPDATE) last, so the hot rows are locked only
-//! until the commit. A successful registration is one commit; a failed one also counts
-//! its rate-limit hits on their own.
+//! read; on PostgreSQL they are counted here instead, see [`dialect::counts_in_write`]),
+//! the challenge row is read and the solution verified (microseconds, no write), then ONE
+//! transaction consumes the challenge with a conditional UPDATE (single use), inserts the
+//! agent (its public key's unique index decides duplicates) and its key, spends the
+//! delegated token if one is used (conditional UPDATE), audits, counts the rate limits
+//! (SQLite), and takes the seat (conditional UPDATE) last, so the hot rows are locked only
+//! until the commit. The owner flow's transaction is one batch of statements
+//! (`registration/owned.rs`, `store/batch.rs`). A successful registration is one commit; a
+//! failed one also counts its rate-limit hits on their own.
 
-use crate::agents::store::{insert_agent, insert_agent_key, NewAgent};
+mod owned;
+
+use crate::agents::store::{insert_agent, NewAgent};
 use crate::audit::{self, Event};
-use crate::challenges::{consume, prefix_of};
+use crate::challenges::{consume, prefix_of, Stored};
 use crate::errors::ErrorCode;
 use crate::inputs::AgentIdentity;
 use crate::model::{
     AgentRegistrationRequest, AgentRegistrationResponse, RegisteredAgent, RegistrationMode, RegistrationState,
 };
-use crate::principal::{Credential, Principal, RequestMeta};
+use crate::principal::{Principal, RequestMeta};
 use crate::rate_limit::Limit;
-use crate::store::to_time;
+use crate::store::{dialect, to_time};
 use crate::{invites, seats, secrets, ServiceError, Services};
 use sqlx::Row;
 
@@ -76,10 +80,20 @@ impl Services {
             limits.push(Limit::new(format!("register:owner:{}", p.user_id), cfg.registration_limit_per_owner));
         }
         limits.push(Limit::new("register:global", cfg.registration_limit_global));
+        if !dialect::counts_in_write(self.db().backend) {
+            // Counted first, on their own (a commit that does not wait for the disk): every
+            // attempt counts, and the shared counters are not held by the registration.
+            self.limit(&limits, meta, actor).await?;
+            let stored = self.stored_challenge(reg.challenge_id).await?;
+            let response = self.register_counted(p, reg, stored, meta, &[]).await?;
+            self.adapt(&prefix, actor, meta).await;
+            return Ok(response);
+        }
         // A read now; the hits are counted in the registration's own transaction, or, when
         // the attempt fails, on their own: failed attempts count too.
-        self.precheck(&limits, meta, actor).await?;
-        match self.register_counted(p, reg, meta, &limits).await {
+        let (hits, stored) = self.reads(&limits, reg.challenge_id).await?;
+        self.precheck(&limits, &hits, meta, actor).await?;
+        match self.register_counted(p, reg, stored, meta, &limits).await {
             Ok(response) => {
                 self.adapt(&prefix, actor, meta).await;
                 Ok(response)
@@ -94,16 +108,45 @@ impl Services {
         }
     }
 
+    /// The reads before the write, in one query (one hop to a reader connection): the hits
+    /// of the limits' buckets in the current window ([`Services::precheck`]) and the
+    /// challenge ([`Services::check_solution`]).
+    async fn reads(
+        &self,
+        limits: &[Limit],
+        challenge_id: uuid::Uuid,
+    ) -> Result<(Vec<(String, i64)>, Option<Stored>), ServiceError> {
+        let list = (0..limits.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT bucket, hits, NULL AS token, NULL AS used_at FROM rate_limits WHERE window_start = $1 AND bucket IN ({list})
+             UNION ALL SELECT NULL, NULL, token, used_at FROM challenges WHERE id = $2"
+        );
+        let mut q = sqlx::query(&sql).bind(self.window_start()).bind(challenge_id.to_string());
+        for l in limits {
+            q = q.bind(&l.bucket);
+        }
+        let (mut hits, mut stored) = (Vec::new(), None);
+        for r in q.fetch_all(&self.db().pool).await? {
+            match r.try_get::<Option<String>, _>("bucket")? {
+                Some(bucket) => hits.push((bucket, r.try_get("hits")?)),
+                None => stored = Some(Stored { token: r.try_get("token")?, used_at: r.try_get("used_at")? }),
+            }
+        }
+        Ok((hits, stored))
+    }
+
     async fn register_counted(
         &self,
         p: Option<&Principal>,
         reg: Registration,
+        stored: Option<Stored>,
         meta: &RequestMeta,
         limits: &[Limit],
     ) -> Result<AgentRegistrationResponse, ServiceError> {
         let cfg = self.config();
         let actor = p.map(|p| p.user_id);
-        let claims = self.check_solution(reg.challenge_id, &reg.identity.public_key, &reg.nonces, actor, meta).await?;
+        let claims =
+            self.check_solution(stored, reg.challenge_id, &reg.identity.public_key, &reg.nonces, actor, meta).await?;
         let response = if claims.subject == 0 {
             let email = reg.identity.owner_email.clone().ok_or_else(|| {
                 ServiceError::field("ownerEmail", "An invite challenge needs the owner's email address.")
@@ -139,68 +182,6 @@ impl Services {
             self.register_owned(p, &reg, meta, limits).await?
         };
         Ok(response)
-    }
-
-    async fn register_owned(
-        &self,
-        p: &Principal,
-        reg: &Registration,
-        meta: &RequestMeta,
-        limits: &[Limit],
-    ) -> Result<AgentRegistrationResponse, ServiceError> {
-        let now = self.now_ms();
-        let mode = if p.delegated().is_some() { RegistrationMode::Delegated } else { RegistrationMode::Owner };
-        let mut tx = self.db().begin().await?;
-        consume(&mut tx, reg.challenge_id, now).await?;
-        let agent = NewAgent {
-            org: Some(p.org_id),
-            owner: Some(p.user_id),
-            name: &reg.identity.name,
-            description: &reg.identity.description,
-            public_key: &reg.identity.public_key,
-            registration: RegistrationState::Registered,
-            mode,
-            holds_seat: true,
-        };
-        let agent = insert_agent(&mut tx, agent, now).await?;
-        let (secret, key_id) = insert_agent_key(&mut tx, agent.id, now).await?;
-        if let Credential::Delegated(scope) = &p.credential {
-            let spent = sqlx::query(
-                "UPDATE delegated_tokens SET used_at = $1, agent_id = $2 WHERE id = $3 AND used_at IS NULL AND expires_at > $1",
-            )
-            .bind(now)
-            .bind(agent.id)
-            .bind(scope.id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if spent == 0 {
-                // Another registration spent the token first.
-                return Err(ServiceError::unauthorized());
-            }
-        }
-        let event = Event {
-            org_id: Some(p.org_id),
-            actor_user_id: Some(p.user_id),
-            action: "agent.registered",
-            object_type: "agent",
-            object_id: agent.id.to_string(),
-            detail: Some(
-                serde_json::json!({ "mode": mode.as_str(), "challenge": reg.challenge_id.to_string() }).to_string(),
-            ),
-        };
-        audit::record(&mut *tx, meta, event, now).await?;
-        // The hot rows last, so they are locked only until the commit.
-        self.count_in(&mut tx, limits).await?;
-        seats::reserve(&mut tx, p.org_id).await?;
-        tx.commit().await?;
-        Ok(AgentRegistrationResponse {
-            agent,
-            api_key: Some(secret),
-            key_id: Some(key_id),
-            status: RegistrationState::Registered,
-            invite_expires_at: None,
-        })
     }
 
     async fn register_invite(

@@ -4,6 +4,7 @@
 //! back at most once per agent (guarded by `agents.holds_seat`).
 
 use crate::errors::ErrorCode;
+use crate::store::batch::Batch;
 use crate::{Principal, ServiceError, Services};
 use sqlx::{Any, Row, Transaction};
 
@@ -15,14 +16,17 @@ pub(crate) fn no_free_seat() -> ServiceError {
     )
 }
 
+/// Takes one seat in organization `$1` if one is free.
+const RESERVE: &str = "UPDATE organizations SET seats_used = seats_used + 1 WHERE id = $1 AND seats_used < seat_limit";
+
+/// [`reserve`] as a statement of a batch, which fails when no seat is free.
+pub(crate) fn push_reserve(batch: &mut Batch, org: i64) -> usize {
+    batch.push_must_change(RESERVE, vec![org.into()])
+}
+
 /// Takes one seat in `org` if one is free; true when taken.
 pub(crate) async fn try_reserve(tx: &mut Transaction<'static, Any>, org: i64) -> Result<bool, ServiceError> {
-    let done =
-        sqlx::query("UPDATE organizations SET seats_used = seats_used + 1 WHERE id = $1 AND seats_used < seat_limit")
-            .bind(org)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
+    let done = sqlx::query(RESERVE).bind(org).execute(&mut **tx).await?.rows_affected();
     Ok(done == 1)
 }
 

@@ -9,6 +9,7 @@
 //! when another process (a second instance on the same file) wrote meanwhile. On
 //! PostgreSQL both are the same pool.
 
+pub(crate) mod batch;
 pub mod dialect;
 
 use crate::errors::ErrorCode;
@@ -54,20 +55,28 @@ pub enum OpenError {
 }
 
 fn options(backend: Backend, max: u32) -> AnyPoolOptions {
-    AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(10)).after_connect(move |conn, _| {
-        Box::pin(async move {
-            if backend == Backend::Sqlite {
-                // WAL lets readers run beside the writer; busy_timeout makes a second
-                // process's writer queue instead of failing; foreign keys are off by
-                // default in SQLite.
-                conn.execute("PRAGMA journal_mode = WAL").await?;
-                conn.execute("PRAGMA busy_timeout = 10000").await?;
-                conn.execute("PRAGMA foreign_keys = ON").await?;
-                conn.execute("PRAGMA synchronous = NORMAL").await?;
-            }
-            Ok(())
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
+        // An SQLite connection has no server to lose, and sqlx still pings it when it goes
+        // back to the pool (dropping it if its thread died): the ping sqlx sends before
+        // handing out an idle connection would only be one more hop to the connection's
+        // thread per query (and, on the single writer, one more while the writer is held).
+        .test_before_acquire(backend == Backend::Postgres)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the writer; busy_timeout makes a second
+                    // process's writer queue instead of failing; foreign keys are off by
+                    // default in SQLite.
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                }
+                Ok(())
+            })
         })
-    })
 }
 
 impl Db {

@@ -2,6 +2,7 @@
 //! (the steps that revoke and invite-cancel share).
 
 use crate::model::{RegisteredAgent, RegistrationMode, RegistrationState};
+use crate::store::batch::Batch;
 use crate::store::{state, to_time};
 use crate::vocab::{AgentName, Description, PublicKey, Reason};
 use crate::{secrets, ServiceError};
@@ -51,24 +52,67 @@ pub(crate) async fn insert_agent(
     now: i64,
 ) -> Result<RegisteredAgent, ServiceError> {
     let metadata = serde_json::json!({ "registrationMode": a.mode.as_str() }).to_string();
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(&insert_agent_sql())
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(a.org)
+        .bind(a.owner)
+        .bind(a.name.as_str())
+        .bind(a.description.as_str())
+        .bind(a.registration.as_str())
+        .bind(i64::from(a.holds_seat))
+        .bind(a.public_key.to_base64())
+        .bind(metadata)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(agent_row(&row)?)
+}
+
+fn insert_agent_sql() -> String {
+    format!(
         "INSERT INTO agents (uuid, org_id, owner_id, name, description, registration, holds_seat, public_key, metadata, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
          RETURNING {AGENT_RETURNING}"
-    ))
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(a.org)
-    .bind(a.owner)
-    .bind(a.name.as_str())
-    .bind(a.description.as_str())
-    .bind(a.registration.as_str())
-    .bind(i64::from(a.holds_seat))
-    .bind(a.public_key.to_base64())
-    .bind(metadata)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(agent_row(&row)?)
+    )
+}
+
+/// [`insert_agent`] as a statement of a batch, with the agent's `uuid` chosen by the
+/// caller so that later statements of the batch can find the new row. Returns the agent
+/// row ([`agent_row`]).
+pub(crate) fn push_insert_agent(batch: &mut Batch, a: &NewAgent<'_>, uuid: &str, now: i64) -> usize {
+    let metadata = serde_json::json!({ "registrationMode": a.mode.as_str() }).to_string();
+    batch.push(
+        insert_agent_sql(),
+        vec![
+            uuid.into(),
+            a.org.into(),
+            a.owner.into(),
+            a.name.as_str().into(),
+            a.description.as_str().into(),
+            a.registration.as_str().into(),
+            i64::from(a.holds_seat).into(),
+            a.public_key.to_base64().into(),
+            metadata.into(),
+            now.into(),
+        ],
+    )
+}
+
+/// [`insert_agent_key`] for the agent inserted earlier in the same batch (found by its
+/// `uuid`): the statement's index (it returns the key's `id`) and the secret.
+pub(crate) fn push_insert_agent_key(batch: &mut Batch, agent_uuid: &str, now: i64) -> (usize, String) {
+    let secret = secrets::generate(secrets::AGENT_KEY_PREFIX);
+    let i = batch.push(
+        "INSERT INTO agent_keys (agent_id, key_hash, prefix, created_at)
+         SELECT id, $2, $3, $4 FROM agents WHERE uuid = $1 RETURNING id",
+        vec![
+            agent_uuid.into(),
+            secrets::hash(&secret).into(),
+            secret.chars().take(SHOWN_PREFIX_LEN).collect::<String>().into(),
+            now.into(),
+        ],
+    );
+    (i, secret)
 }
 
 /// Mints an agent key: the secret (shown once) and the key's id.

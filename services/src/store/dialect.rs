@@ -30,6 +30,19 @@ pub fn relaxed_commit(backend: Backend) -> Option<&'static str> {
     }
 }
 
+/// Whether a use case that writes anyway (registration) counts its rate-limit hits inside
+/// its own transaction (after a read-only precheck) rather than first, on their own.
+/// SQLite: inside, because every transaction is a turn of the single writer. PostgreSQL:
+/// first, in a [`relaxed_commit`] transaction, because inside a durable transaction the
+/// shared counter rows (`register:global`, the owner's, the network's) would stay locked
+/// until the commit's WAL flush and serialise every registration behind it.
+pub fn counts_in_write(backend: Backend) -> bool {
+    match backend {
+        Backend::Sqlite => true,
+        Backend::Postgres => false,
+    }
+}
+
 /// The locking clause of a claim query (`SELECT … LIMIT 1` + this): PostgreSQL skips rows
 /// other workers hold; SQLite has one writer at a time, so it needs none.
 pub fn skip_locked(backend: Backend) -> &'static str {
@@ -59,6 +72,7 @@ mod tests {
         assert_eq!(begin_write(Backend::Sqlite), "BEGIN IMMEDIATE");
         assert_eq!(skip_locked(Backend::Sqlite), "");
         assert_eq!(relaxed_commit(Backend::Sqlite), None);
+        assert!(counts_in_write(Backend::Sqlite) && !counts_in_write(Backend::Postgres));
         assert!(skip_locked(Backend::Postgres).contains("SKIP LOCKED"));
         assert_eq!(for_update(Backend::Sqlite), "");
         assert_eq!(for_update(Backend::Postgres), " FOR UPDATE");

@@ -1,0 +1,99 @@
+//! The owner (and delegated) registration's write: one transaction whose statements travel
+//! as one [`Batch`] (on SQLite, with its BEGIN, one command to the single writer, then
+//! COMMIT), in the order the
+//! rules need: consume the challenge (single use), insert the agent (its public key's
+//! unique index decides duplicates) and its key, spend the delegated token, audit, count
+//! the rate limits, and take the seat last, so the hot rows are locked only until the
+//! commit. The agent's id is read by its fresh `uuid` inside the batch.
+
+use crate::agents::store::{agent_row, push_insert_agent, push_insert_agent_key, NewAgent};
+use crate::audit::{self, Event};
+use crate::challenges::{self, used};
+use crate::model::{AgentRegistrationResponse, RegistrationMode, RegistrationState};
+use crate::principal::{Credential, Principal, RequestMeta};
+use crate::rate_limit::Limit;
+use crate::store::batch::{Batch, Stopped};
+use crate::{seats, ServiceError, Services};
+use sqlx::Row;
+
+/// Spends a delegated token for the agent of `$2` (its uuid), once, before it expires.
+const SPEND_DELEGATED: &str =
+    "UPDATE delegated_tokens SET used_at = $1, agent_id = (SELECT id FROM agents WHERE uuid = $2)
+ WHERE id = $3 AND used_at IS NULL AND expires_at > $1";
+
+impl Services {
+    pub(super) async fn register_owned(
+        &self,
+        p: &Principal,
+        reg: &super::Registration,
+        meta: &RequestMeta,
+        limits: &[Limit],
+    ) -> Result<AgentRegistrationResponse, ServiceError> {
+        let now = self.now_ms();
+        let mode = if p.delegated().is_some() { RegistrationMode::Delegated } else { RegistrationMode::Owner };
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let mut batch = Batch::default();
+        let consumed = challenges::push_consume(&mut batch, reg.challenge_id, now);
+        let agent = NewAgent {
+            org: Some(p.org_id),
+            owner: Some(p.user_id),
+            name: &reg.identity.name,
+            description: &reg.identity.description,
+            public_key: &reg.identity.public_key,
+            registration: RegistrationState::Registered,
+            mode,
+            holds_seat: true,
+        };
+        let inserted = push_insert_agent(&mut batch, &agent, &uuid, now);
+        let (keyed, secret) = push_insert_agent_key(&mut batch, &uuid, now);
+        let spent = match &p.credential {
+            Credential::Delegated(scope) => {
+                Some(batch.push_must_change(SPEND_DELEGATED, vec![now.into(), uuid.as_str().into(), scope.id.into()]))
+            }
+            _ => None,
+        };
+        let event = Event {
+            org_id: Some(p.org_id),
+            actor_user_id: Some(p.user_id),
+            action: "agent.registered",
+            object_type: "agent",
+            object_id: String::new(),
+            detail: Some(
+                serde_json::json!({ "mode": mode.as_str(), "challenge": reg.challenge_id.to_string() }).to_string(),
+            ),
+        };
+        audit::push_for_agent(&mut batch, meta, event, &uuid, now);
+        // The hot rows last, so they are locked only until the commit.
+        let counted = self.push_count(&mut batch, limits);
+        let seated = seats::push_reserve(&mut batch, p.org_id);
+        let out = match batch.commit(self.db()).await {
+            Ok(out) => out,
+            Err(Stopped { error: Some(e), .. }) => return Err(e.into()),
+            Err(Stopped { at, error: None }) => {
+                return Err(if at == consumed {
+                    used()
+                } else if Some(at) == spent {
+                    // Another registration spent the token first.
+                    ServiceError::unauthorized()
+                } else if let Some((_, retry_after)) = counted.filter(|(i, _)| *i == at) {
+                    ServiceError::rate_limited(retry_after)
+                } else if at == seated {
+                    seats::no_free_seat()
+                } else {
+                    ServiceError::internal(format!("registration statement {at} changed nothing"))
+                });
+            }
+        };
+        let row =
+            |i: usize| out.get(i).and_then(|o| o.rows.first()).ok_or_else(|| ServiceError::internal("no row returned"));
+        let agent = agent_row(row(inserted)?)?;
+        let key_id: i64 = row(keyed)?.try_get("id")?;
+        Ok(AgentRegistrationResponse {
+            agent,
+            api_key: Some(secret),
+            key_id: Some(key_id),
+            status: RegistrationState::Registered,
+            invite_expires_at: None,
+        })
+    }
+}
