@@ -20,6 +20,8 @@ pub struct Cli {
     serve: ServeArgs,
 }
 
+// Parsed once at start-up; boxing the server's options would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Start the HTTP server (the default).
@@ -87,8 +89,22 @@ pub struct ServeArgs {
     /// is the client and those headers are ignored. May be repeated.
     #[arg(long, env = "AGENTRY_TRUSTED_PROXIES", value_name = "CIDR,…", value_parser = ProxyList::parse)]
     pub trusted_proxies: Vec<ProxyList>,
+    /// The plan catalogue, `name=seats` or `name=custom` (a limit agreed per organization),
+    /// comma-separated; the first is a new organization's plan.
+    #[arg(long, env = "AGENTRY_PLANS", default_value = "free=3,team=25,business=100,enterprise=custom", value_parser = PlanCatalogue::parse)]
+    pub plans: PlanCatalogue,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// The `--plans` catalogue.
+#[derive(Debug, Clone)]
+pub struct PlanCatalogue(pub Vec<agentry_services::Plan>);
+
+impl PlanCatalogue {
+    fn parse(s: &str) -> Result<Self, String> {
+        agentry_services::Plan::parse_catalogue(s).map(Self)
+    }
 }
 
 /// One `--trusted-proxies` value: comma-separated networks; empty (an unset-looking
@@ -179,6 +195,7 @@ impl ServeArgs {
             test_email_limit_per_hour: l.test_email_limit_per_hour,
             password_reset_limit_per_ip: l.password_reset_limit_per_ip,
             password_reset_limit_per_account: l.password_reset_limit_per_account,
+            plans: self.plans.0.clone(),
             pow_adaptive_step: l.pow_adaptive_step,
             ..Default::default()
         };

@@ -15,9 +15,6 @@ use sqlx::Row;
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "agentry_session";
 
-/// Seats that come with a new organization's default plan.
-pub(crate) const DEFAULT_PLAN: (&str, i64) = ("free", 5);
-
 /// A freshly created session: the raw token goes into the cookie and nowhere else.
 #[derive(Clone, Debug)]
 pub struct NewSession {
@@ -71,23 +68,7 @@ impl Services {
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-        let org_id: i64 = sqlx::query(
-            "INSERT INTO organizations (uuid, name, plan, seat_limit, seats_used, created_at) VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(organization.as_str())
-        .bind(DEFAULT_PLAN.0)
-        .bind(DEFAULT_PLAN.1)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
-            .bind(user_id)
-            .bind(org_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let org_id = self.insert_organization(&mut tx, &organization, user_id, now).await?;
         let session = self.insert_session(&mut tx, user_id, org_id, meta).await?;
         let event = Event {
             org_id: Some(org_id),

@@ -146,6 +146,8 @@ catalogue! {
     MemberNotFound = ("member_not_found", 404, "Member not found"),
     /// The change would leave the organization without an owner.
     LastOwner = ("last_owner", 409, "Last owner"),
+    /// A seat limit below the seats in use; `seatsUsed` and `seatLimit` say by how much.
+    SeatLimitBelowUsage = ("seat_limit_below_usage", 409, "Seat limit below usage"),
     /// The member still owns agents; `agents` lists them. Reassign them first
     /// (`?reassignTo={user_id}`).
     MemberOwnsAgents = ("member_owns_agents", 409, "Member owns agents"),

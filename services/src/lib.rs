@@ -46,6 +46,8 @@ mod organizations;
 #[cfg(feature = "server")]
 mod outbox;
 #[cfg(feature = "server")]
+mod plans;
+#[cfg(feature = "server")]
 mod principal;
 #[cfg(feature = "server")]
 mod rate_limit;
@@ -74,6 +76,7 @@ pub use {
     error::ServiceError,
     invites::PendingQuery,
     organizations::OrganizationChanges,
+    plans::{Plan, PlanRequest},
     principal::{Credential, DelegatedScope, Presented, Principal, RequestMeta},
     registration::Registration,
     services::Services,

@@ -5,7 +5,7 @@
 //! A `uak_` key is bound to its organization: through one, every other organization is
 //! invisible. A session may address any organization its user belongs to.
 
-use crate::accounts::{organization, DEFAULT_PLAN};
+use crate::accounts::organization;
 use crate::audit::{self, Event};
 use crate::errors::ErrorCode;
 use crate::model::{Membership, OrganizationList, Role};
@@ -45,24 +45,7 @@ impl Services {
     ) -> Result<Membership, ServiceError> {
         let now = self.now_ms();
         let mut tx = self.db().begin().await?;
-        let org_id: i64 = sqlx::query(
-            "INSERT INTO organizations (uuid, name, plan, seat_limit, seats_used, created_at)
-             VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(name.as_str())
-        .bind(DEFAULT_PLAN.0)
-        .bind(DEFAULT_PLAN.1)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
-            .bind(p.user_id)
-            .bind(org_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let org_id = self.insert_organization(&mut tx, &name, p.user_id, now).await?;
         let event = event(org_id, p, "organization.created", None);
         audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;
@@ -100,6 +83,35 @@ impl Services {
             tx.commit().await?;
         }
         self.organization_of(p.user_id, org_id).await
+    }
+
+    /// Inserts an organization on the default plan with `owner` as its owner; its id.
+    pub(crate) async fn insert_organization(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        name: &OrgName,
+        owner: i64,
+        now: i64,
+    ) -> Result<i64, ServiceError> {
+        let (plan, seats) = self.default_plan();
+        let org_id: i64 = sqlx::query_scalar(
+            "INSERT INTO organizations (uuid, name, plan, seat_limit, seats_used, created_at)
+             VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(name.as_str())
+        .bind(plan)
+        .bind(seats)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
+            .bind(owner)
+            .bind(org_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        Ok(org_id)
     }
 
     /// The organization `org` (numeric id or UUID) if the caller may address it, and the

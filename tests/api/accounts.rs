@@ -20,7 +20,8 @@ both!(signup_returns_201_sets_a_safe_cookie_and_me_works, |app| {
 
     let me: Value = app.get("/api/v1/me").await.json().await.unwrap();
     assert_eq!(me["user"]["email"], email.to_lowercase());
-    assert_eq!(me["currentOrganization"]["seatLimit"], 5);
+    assert_eq!(me["currentOrganization"]["seatLimit"], 3);
+    assert_eq!(me["currentOrganization"]["plan"], "free");
 });
 
 both!(login_returns_200_and_wrong_password_and_unknown_email_get_the_same_401, |app| {

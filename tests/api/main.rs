@@ -10,6 +10,7 @@ mod http_basics;
 mod invites;
 mod organizations;
 mod outbox;
+mod plans;
 mod proxy;
 mod races;
 mod registration;

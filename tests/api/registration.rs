@@ -57,6 +57,8 @@ async fn member_of(app: &agentry_tests::TestApp, org: i64, role: &str) -> (reqwe
 both!(owner_registers_with_session_and_user_key_and_the_agent_key_works, |app| {
     app.signup().await;
     let org = app.org_id().await;
+    // More agents than the free plan's 3 seats.
+    app.set_seat_limit(org, 5).await;
     let me: Value = app.get("/api/v1/me").await.json().await.unwrap();
     let uid = me["user"]["id"].as_i64().unwrap();
 
@@ -310,6 +312,8 @@ async fn adaptive(backend: agentry_tests::Backend) {
     let config = agentry_services::Config { pow_adaptive_step: 2, ..test_config() };
     let app = agentry_tests::spawn_with(backend, config).await;
     app.signup().await;
+    // More agents than the free plan's 3 seats.
+    app.set_seat_limit(app.org_id().await, 5).await;
     assert_eq!(app.challenge(&Who::Session, "").await["difficulty"], 0);
     for name in ["a", "b", "c", "d"] {
         assert_eq!(app.register_as(&Who::Session, name).await.status(), 201);

@@ -240,7 +240,7 @@ test('owner registers an agent in the browser, sees its key once, then revokes i
   const email = uniqueEmail('owner');
   try {
     await signUp(page, email);
-    await page.getByText('0 of 5 seats').waitFor();
+    await page.getByText('0 of 3 seats').waitFor();
     await page.getByRole('link', { name: 'Register your first agent' }).click();
     await page.waitForURL((url) => url.pathname === '/agents/register');
     await page.getByRole('heading', { name: 'Register an agent' }).waitFor();
@@ -282,7 +282,7 @@ test('owner registers an agent in the browser, sees its key once, then revokes i
     await page.waitForURL((url) => url.pathname === '/agents');
     const row = page.getByRole('row', { name: /e2e-bot/ });
     await row.getByText('registered').waitFor();
-    await page.getByText('1 of 5 seats').waitFor();
+    await page.getByText('1 of 3 seats').waitFor();
 
     // Revoke, with confirmation: the key dies and the seat comes back.
     await row.getByRole('button', { name: 'Revoke e2e-bot' }).click();
@@ -292,7 +292,7 @@ test('owner registers an agent in the browser, sees its key once, then revokes i
     await dialog.getByRole('button', { name: 'Revoke agent' }).click();
     await page.getByText('e2e-bot was revoked').waitFor();
     await page.getByRole('row', { name: /e2e-bot/ }).getByText('revoked').waitFor();
-    await page.getByText('0 of 5 seats').waitFor();
+    await page.getByText('0 of 3 seats').waitFor();
     assert.equal(await dialog.count(), 0);
 
     assert.deepEqual(problems, []);
@@ -363,7 +363,7 @@ test('signed out, an agent registers with an invite; the owner confirms it from 
     await op.getByText('This invite was already used or cancelled').waitFor();
     await op.goto('/agents');
     await op.getByRole('row', { name: /invited-bot/ }).getByText('registered').waitFor();
-    await op.getByText('1 of 5 seats').waitFor();
+    await op.getByText('1 of 3 seats').waitFor();
 
     assert.deepEqual(owner.problems, []);
     assert.deepEqual(stranger.problems, []);
@@ -388,7 +388,7 @@ test('an owner cancels a pending invite with a reason, freeing its seat', async 
 
     const op = owner.page;
     await op.goto('/agents');
-    await op.getByText('1 of 5 seats').waitFor();
+    await op.getByText('1 of 3 seats').waitFor();
     await op.getByRole('link', { name: 'Pending invites' }).click();
     await op.waitForURL((url) => url.pathname === '/agents/pending');
     await waitForHydration(op);
@@ -406,7 +406,7 @@ test('an owner cancels a pending invite with a reason, freeing its seat', async 
     await op.getByText('No invites', { exact: true }).waitFor();
 
     await op.goto('/agents');
-    await op.getByText('0 of 5 seats').waitFor();
+    await op.getByText('0 of 3 seats').waitFor();
     assert.deepEqual(owner.problems, []);
     assert.deepEqual(stranger.problems, []);
   } finally {
@@ -494,16 +494,16 @@ test('a pasted public key registers too; registering it again is refused with a 
 });
 
 test('with every seat taken, registering says so; "Register another agent" starts afresh', async () => {
-  // The sixth registration is refused with 403, on purpose.
+  // The fourth registration (the free plan has 3 seats) is refused with 403, on purpose.
   const { context, page, problems } = await openPage({}, [/status of 403/]);
   try {
     await signUp(page, uniqueEmail('seats'));
     await page.goto('/agents/register');
     await waitForHydration(page);
-    for (let i = 1; i <= 6; i++) {
+    for (let i = 1; i <= 4; i++) {
       await fillRegistration(page, `seat-bot-${i}`);
       await page.getByRole('button', { name: 'Register agent' }).click();
-      if (i <= 5) {
+      if (i <= 3) {
         await page.getByRole('heading', { name: `seat-bot-${i} is registered` }).waitFor({ timeout: POW_TIMEOUT });
         await page.getByRole('button', { name: 'Register another agent' }).click();
         assert.equal(await page.inputValue('#reg-name'), '');
@@ -513,7 +513,7 @@ test('with every seat taken, registering says so; "Register another agent" start
     await alert.waitFor({ timeout: POW_TIMEOUT });
     assert.match(await alert.innerText(), /No free seat/);
     await page.goto('/agents');
-    await page.getByText('5 of 5 seats').waitFor();
+    await page.getByText('3 of 3 seats').waitFor();
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

@@ -5,13 +5,14 @@ use crate::extract::{Auth, Json, MergePatch, Meta, Path, Query};
 use crate::problem::{ApiResult, JsonBody, Problem, Unauthenticated, PROBLEM_JSON};
 use crate::startup::AppState;
 use agentry_services::model::{
-    CreateOrganizationRequest, Member, MemberPage, Membership, OrganizationList, OrganizationPatch, RoleChange,
+    CreateOrganizationRequest, Member, MemberPage, Membership, OrganizationList, OrganizationPatch, PlanChange,
+    PlanChangePreview, PlanInfo, PlanList, RoleChange,
 };
 use agentry_services::vocab::{field, OrgName};
-use agentry_services::OrganizationChanges;
+use agentry_services::{OrganizationChanges, PlanRequest};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, patch};
+use axum::routing::{get, patch, put};
 use axum::Router;
 use serde::Deserialize;
 use utoipa::OpenApi;
@@ -19,8 +20,11 @@ use utoipa::OpenApi;
 /// This module's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(list, create, get_one, update, members, change_role, remove_member),
-    components(schemas(OrganizationList, CreateOrganizationRequest, OrganizationPatch, Member, MemberPage, RoleChange)),
+    paths(list, create, get_one, update, members, change_role, remove_member, plans, change_plan),
+    components(schemas(
+        OrganizationList, CreateOrganizationRequest, OrganizationPatch, Member, MemberPage, RoleChange, PlanInfo,
+        PlanList, PlanChange, PlanChangePreview
+    )),
     tags((name = "organizations", description = "Organizations, members and roles"))
 )]
 pub struct ApiDoc;
@@ -32,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/organizations/{org_id}", get(get_one).patch(update))
         .route("/api/v1/organizations/{org_id}/members", get(members))
         .route("/api/v1/organizations/{org_id}/members/{user_id}", patch(change_role).delete(remove_member))
+        .route("/api/v1/organizations/{org_id}/plan", put(change_plan))
+        .route("/api/v1/plans", get(plans))
 }
 
 /// List your organizations, with your role in each (a `uak_` key sees only its own).
@@ -172,6 +178,45 @@ pub async fn remove_member(
 ) -> ApiResult<StatusCode> {
     s.services.remove_member(&p, &org, user_id, q.reassign_to, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The plan catalogue.
+#[utoipa::path(get, path = "/api/v1/plans", tag = "organizations", operation_id = "list_plans",
+    responses(Unauthenticated, (status = 200, description = "The plans, in their configured order", body = PlanList)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn plans(State(s): State<AppState>, _caller: Auth) -> Json<PlanList> {
+    Json(s.services.list_plans())
+}
+
+/// Query of `PUT /api/v1/organizations/{org_id}/plan`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanQuery {
+    /// Only preview the change: answer what would change, change nothing.
+    #[serde(rename = "dryRun")]
+    pub dry_run: Option<bool>,
+}
+
+/// Change the organization's plan or seat limit (owners). `?dryRun=true` previews it.
+#[utoipa::path(put, path = "/api/v1/organizations/{org_id}/plan", tag = "organizations", operation_id = "change_plan",
+    params(("org_id" = String, Path, description = "Numeric id or UUID"), PlanQuery),
+    request_body = PlanChange,
+    responses(JsonBody, Unauthenticated, (status = 200, description = "Changed, or (dry run) what would change", body = PlanChangePreview),
+        (status = 400, description = "Malformed JSON, an unknown plan, or a missing or out-of-range seatLimit (validation)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Not an owner (not_allowed), or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Not one of your organizations (organization_not_found)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "Below the seats in use, with `seatsUsed` and `seatLimit` (seat_limit_below_usage)", body = Problem, content_type = PROBLEM_JSON)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn change_plan(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(org): Path<String>,
+    Query(q): Query<PlanQuery>,
+    Json(req): Json<PlanChange>,
+) -> ApiResult<Json<PlanChangePreview>> {
+    let req = PlanRequest { plan: req.plan, seat_limit: req.seat_limit, dry_run: q.dry_run.unwrap_or(false) };
+    Ok(Json(s.services.change_plan(&p, &org, req, &meta).await?))
 }
 
 #[cfg(test)]

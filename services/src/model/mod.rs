@@ -12,7 +12,10 @@ mod outbox;
 pub use account::{
     ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest, RevokedSessions, SessionInfo, SessionList,
 };
-pub use orgs::{CreateOrganizationRequest, Member, MemberPage, OrganizationList, OrganizationPatch, RoleChange};
+pub use orgs::{
+    CreateOrganizationRequest, Member, MemberPage, OrganizationList, OrganizationPatch, PlanChange, PlanChangePreview,
+    PlanInfo, PlanList, RoleChange,
+};
 pub use outbox::{OutboxItem, OutboxPage};
 
 /// An organization as its members see it.
@@ -251,7 +254,7 @@ pub struct DelegatedTokenRequest {
 
 /// An optional integer that may also be written as an integral float (`900.0`): JSON
 /// Schema's `integer` includes those, and JavaScript clients may send them.
-fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let Some(n) = Option::<serde_json::Number>::deserialize(d)? else { return Ok(None) };
     let whole =
         n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).and_then(|f| format!("{f}").parse().ok()));

@@ -76,3 +76,60 @@ pub struct RoleChange {
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     String::deserialize(d).map(Some)
 }
+
+/// One plan of the catalogue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PlanInfo {
+    /// The plan's name.
+    pub name: String,
+    /// Its seats; `null` when agreed per organization.
+    pub seat_limit: Option<i64>,
+    /// Whether a change to it must name a `seatLimit`.
+    pub custom: bool,
+}
+
+/// `GET /api/v1/plans`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PlanList {
+    /// The catalogue, in its configured order.
+    pub value: Vec<PlanInfo>,
+}
+
+/// `PUT /api/v1/organizations/{org_id}/plan`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlanChange {
+    /// The plan's name (see `GET /api/v1/plans`).
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 64))]
+    pub plan: String,
+    /// A seat limit other than the plan's; required for a custom plan.
+    #[serde(default, deserialize_with = "super::integral")]
+    #[cfg_attr(feature = "server", schema(minimum = 0, maximum = 1_000_000))]
+    pub seat_limit: Option<i64>,
+}
+
+/// What a plan change did, or (dry run) would do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PlanChangePreview {
+    /// True when nothing was changed.
+    pub dry_run: bool,
+    /// The plan before.
+    pub plan_before: String,
+    /// The plan after.
+    pub plan_after: String,
+    /// The seat limit before.
+    pub seat_limit_before: i64,
+    /// The seat limit after.
+    pub seat_limit_after: i64,
+    /// Seats in use.
+    pub seats_used: i64,
+    /// The organization after the change (absent on a dry run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Membership>,
+}
