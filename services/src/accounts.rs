@@ -232,19 +232,7 @@ impl Services {
                 "API keys are bound to one organization; use a key of the other organization.",
             ));
         };
-        let row = sqlx::query(
-            "SELECT m.org_id, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id
-             WHERE m.user_id = $1 AND (o.uuid = $2 OR CAST(o.id AS TEXT) = $2)",
-        )
-        .bind(p.user_id)
-        .bind(org.trim())
-        .fetch_optional(&self.db().pool)
-        .await?
-        .ok_or_else(|| {
-            ServiceError::new(ErrorCode::OrganizationNotFound, "No such organization among your memberships.")
-        })?;
-        let org_id: i64 = row.try_get("org_id")?;
-        let role = state(&row, "role", Role::parse)?;
+        let (org_id, role) = self.membership(p, org).await?;
         sqlx::query("UPDATE sessions SET org_id = $1 WHERE id = $2")
             .bind(org_id)
             .bind(session_id)
