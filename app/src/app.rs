@@ -12,6 +12,7 @@ use crate::pages::{
     outbox::OutboxPage,
     pending::PendingInvitesPage,
     register::RegisterPage,
+    reset::{ForgotPasswordPage, ResetPasswordPage},
     tokens::DelegatedTokensPage,
 };
 use agentry_services::model::Me;
@@ -90,6 +91,8 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/agents") view=AgentsPage ssr=SsrMode::Async />
                 <Route path=path!("/agents/register") view=RegisterPage ssr=SsrMode::Async />
                 <Route path=path!("/agents/pending") view=PendingInvitesPage ssr=SsrMode::Async />

@@ -12,6 +12,7 @@ const PAGES: &[(&str, &str)] = &[
     ("pages/pending.rs", include_str!("pages/pending.rs")),
     ("pages/agents.rs", include_str!("pages/agents.rs")),
     ("pages/auth.rs", include_str!("pages/auth.rs")),
+    ("pages/reset.rs", include_str!("pages/reset.rs")),
     ("pages/invite.rs", include_str!("pages/invite.rs")),
     ("pages/outbox.rs", include_str!("pages/outbox.rs")),
     ("components/dialog.rs", include_str!("components/dialog.rs")),

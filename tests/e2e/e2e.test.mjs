@@ -519,3 +519,47 @@ test('with every seat taken, registering says so; "Register another agent" start
     await context.close();
   }
 });
+
+test('a forgotten password is reset from the emailed link, and the old sessions end', async () => {
+  const signedIn = await openPage();
+  const other = await openPage();
+  const email = uniqueEmail('reset');
+  const newPassword = 'a brand new passphrase';
+  try {
+    await signUp(signedIn.page, email);
+    await other.page.goto('/login');
+    await other.page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await other.page.waitForURL((url) => url.pathname === '/forgot-password');
+    await other.page.fill('#forgot-email', email);
+    await other.page.getByRole('button', { name: 'Send the link' }).click();
+    await other.page.getByText('If an account uses that address').waitFor();
+
+    // The link reaches the account's outbox (queued in the background, so look again).
+    let href = null;
+    for (let i = 0; i < 20 && !href; i++) {
+      await signedIn.page.goto('/outbox');
+      const link = signedIn.page.locator('a[href*="/reset-password?token=pwr_"]');
+      if (await link.count()) href = await link.first().getAttribute('href');
+      else await signedIn.page.waitForTimeout(250);
+    }
+    assert.ok(href, 'a reset link in the outbox');
+
+    await other.page.goto(href);
+    await other.page.fill('#reset-password', newPassword);
+    await other.page.getByRole('button', { name: 'Set the new password' }).click();
+    await other.page.waitForURL((url) => url.pathname === '/login');
+    await other.page.getByText('Your password was changed').waitFor();
+
+    // Every session of the account ended; the new password works.
+    await signedIn.page.goto('/agents');
+    await signedIn.page.waitForURL((url) => url.pathname === '/login');
+    await other.page.fill('#login-email', email);
+    await other.page.fill('#login-password', newPassword);
+    await other.page.getByRole('button', { name: 'Log in' }).click();
+    await other.page.waitForURL((url) => url.pathname === '/agents');
+    assert.deepEqual([...signedIn.problems, ...other.problems], []);
+  } finally {
+    await signedIn.context.close();
+    await other.context.close();
+  }
+});

@@ -57,6 +57,33 @@ pub async fn login(email: String, password: String, next: String) -> Result<(), 
     Ok(())
 }
 
+/// Emails a password reset link if an account uses `email`, then shows that it was sent:
+/// the same answer for every address.
+#[server(prefix = "/fn", endpoint = "forgot-password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    use agentry_services::vocab::{field, Email};
+    let email = field("email", Email::parse(&email)).map_err(ctx::invalid)?;
+    let services = ctx::services()?;
+    let meta = ctx::request_meta().await;
+    services.request_password_reset(email, &meta).await.map_err(ctx::fail)?;
+    leptos_axum::redirect("/forgot-password?sent=true");
+    Ok(())
+}
+
+/// Sets a new password with an emailed reset token (every session ends), then sends the
+/// user to log in.
+#[server(prefix = "/fn", endpoint = "reset-password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    use agentry_services::vocab::{field, Password};
+    let password = field("password", Password::parse(&password)).map_err(ctx::invalid)?;
+    let services = ctx::services()?;
+    let meta = ctx::request_meta().await;
+    services.confirm_password_reset(&token, password, &meta).await.map_err(ctx::fail)?;
+    ctx::set_cookie(&services.clear_session_cookie());
+    leptos_axum::redirect("/login?reset=done");
+    Ok(())
+}
+
 /// Ends the session, clears the cookie, and redirects to `/login`.
 #[server(prefix = "/fn", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {

@@ -24,6 +24,9 @@ pub fn LoginPage() -> impl IntoView {
         <section class="panel panel--auth" aria-labelledby="login-title">
             <h1 id="login-title">"Log in"</h1>
             <p class="muted">"Welcome back. Sign in to manage your agents."</p>
+            {move || query.read().get("reset").map(|_| view! {
+                <p class="alert alert--ok" role="status">"Your password was changed. Log in with the new one."</p>
+            })}
             <ActionForm action attr:class="form">
                 <input type="hidden" name="next" value=next />
                 <TextField
@@ -40,6 +43,9 @@ pub fn LoginPage() -> impl IntoView {
                     "Log in"
                 </button>
             </ActionForm>
+            <p class="panel__footer">
+                <A href="/forgot-password">"Forgot your password?"</A>
+            </p>
             <p class="panel__footer">
                 "New to Agentry? " <A href=move || signup_then(&next())>"Create an account"</A>
             </p>

@@ -8,4 +8,5 @@ pub mod not_found;
 pub mod outbox;
 pub mod pending;
 pub mod register;
+pub mod reset;
 pub mod tokens;
