@@ -162,6 +162,9 @@ pub struct LimitArgs {
     /// Password reset requests, and password changes, per account per window.
     #[arg(long, env = "AGENTRY_PASSWORD_RESET_LIMIT_PER_ACCOUNT", default_value_t = Config::default().password_reset_limit_per_account)]
     pub password_reset_limit_per_account: u64,
+    /// Organizations one user may create per window.
+    #[arg(long, env = "AGENTRY_ORG_CREATE_LIMIT_PER_USER", default_value_t = Config::default().org_create_limit_per_user)]
+    pub org_create_limit_per_user: u64,
     /// Adaptive proof of work: +1 difficulty bit per this many registrations or failed
     /// solutions from one IP prefix (or owner) per window; 0 turns it off.
     #[arg(long, env = "AGENTRY_POW_ADAPTIVE_STEP", default_value_t = Config::default().pow_adaptive_step)]
@@ -195,6 +198,7 @@ impl ServeArgs {
             test_email_limit_per_hour: l.test_email_limit_per_hour,
             password_reset_limit_per_ip: l.password_reset_limit_per_ip,
             password_reset_limit_per_account: l.password_reset_limit_per_account,
+            org_create_limit_per_user: l.org_create_limit_per_user,
             plans: self.plans.0.clone(),
             pow_adaptive_step: l.pow_adaptive_step,
             ..Default::default()

@@ -60,6 +60,8 @@ pub struct Config {
     pub password_reset_limit_per_ip: u64,
     /// Password reset requests (and password changes) per account per window.
     pub password_reset_limit_per_account: u64,
+    /// Organizations one user may create per window.
+    pub org_create_limit_per_user: u64,
     /// The plan catalogue; the first plan is a new organization's.
     pub plans: Vec<crate::plans::Plan>,
 }
@@ -93,6 +95,7 @@ impl Default for Config {
             test_email_limit_per_hour: 10,
             password_reset_limit_per_ip: 10,
             password_reset_limit_per_account: 5,
+            org_create_limit_per_user: 10,
             plans: crate::plans::Plan::defaults(),
         }
     }

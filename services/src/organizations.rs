@@ -9,6 +9,7 @@ use crate::accounts::organization;
 use crate::audit::{self, Event};
 use crate::errors::ErrorCode;
 use crate::model::{Membership, OrganizationList, Role};
+use crate::rate_limit::Limit;
 use crate::store::{dialect, state, Backend};
 use crate::vocab::OrgName;
 use crate::{Credential, Principal, RequestMeta, ServiceError, Services};
@@ -36,13 +37,16 @@ impl Services {
         Ok(OrganizationList { value })
     }
 
-    /// Creates an organization with the default plan; the caller becomes its owner.
+    /// Creates an organization with the default plan; the caller becomes its owner. Rate
+    /// limited per user.
     pub async fn create_organization(
         &self,
         p: &Principal,
         name: OrgName,
         meta: &RequestMeta,
     ) -> Result<Membership, ServiceError> {
+        let limit = Limit::new(format!("org-create:user:{}", p.user_id), self.config().org_create_limit_per_user);
+        self.limit(&[limit], meta, Some(p.user_id)).await?;
         let now = self.now_ms();
         let mut tx = self.db().begin().await?;
         let org_id = self.insert_organization(&mut tx, &name, p.user_id, now).await?;

@@ -350,3 +350,17 @@ both!(two_owners_demoting_each_other_at_once_leave_exactly_one_owner, |app| {
             .unwrap();
     }
 });
+
+both!(creating_organizations_is_rate_limited_per_user, |app| {
+    app.signup().await;
+    let limit = agentry_tests::test_config().org_create_limit_per_user;
+    for i in 0..limit {
+        assert_eq!(app.post("/api/v1/organizations", json!({"name": format!("Org {i}")})).await.status(), 201);
+    }
+    let res = app.post("/api/v1/organizations", json!({"name": "One too many"})).await;
+    assert!(res.headers().get("retry-after").is_some());
+    problem_code(res, 429, "rate_limited").await;
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(&app.services.db().pool).await.unwrap();
+    assert_eq!(count, i64::try_from(limit).unwrap() + 1);
+});

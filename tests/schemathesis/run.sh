@@ -40,7 +40,7 @@ big=1000000000
   --login-limit-per-ip $big --login-limit-per-email $big --signup-limit-per-ip $big \
   --challenge-limit-per-ip $big --registration-limit-per-ip $big --registration-limit-per-owner $big \
   --registration-limit-global $big --invite-resend-limit-per-agent $big --test-email-limit-per-hour $big \
-  --password-reset-limit-per-ip $big --password-reset-limit-per-account $big \
+  --password-reset-limit-per-ip $big --password-reset-limit-per-account $big --org-create-limit-per-user $big \
   >"$work/server.log" 2>&1 &
 server=$!
 stop() {

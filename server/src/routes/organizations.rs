@@ -2,7 +2,7 @@
 //! UUID; an organization the caller does not belong to is 404.
 
 use crate::extract::{Auth, Json, MergePatch, Meta, Path, Query};
-use crate::problem::{ApiResult, JsonBody, Problem, Unauthenticated, PROBLEM_JSON};
+use crate::problem::{ApiResult, JsonBody, Problem, RateLimited, Unauthenticated, PROBLEM_JSON};
 use crate::startup::AppState;
 use agentry_services::model::{
     CreateOrganizationRequest, Member, MemberPage, Membership, OrganizationList, OrganizationPatch, PlanChange,
@@ -51,7 +51,7 @@ pub async fn list(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Or
 /// Create an organization; you become its owner.
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", operation_id = "create_organization",
     request_body = CreateOrganizationRequest,
-    responses(JsonBody, Unauthenticated, (status = 201, description = "Created, with you as owner", body = Membership),
+    responses(JsonBody, Unauthenticated, RateLimited, (status = 201, description = "Created, with you as owner", body = Membership),
         (status = 400, description = "Malformed JSON, or an invalid name", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "A cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
