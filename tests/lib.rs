@@ -164,6 +164,41 @@ impl TestApp {
     }
 }
 
+/// Another user, with an organization of their own and their own cookie client.
+pub struct User {
+    /// Their browser, signed in.
+    pub client: reqwest::Client,
+    /// Their user id.
+    pub id: i64,
+}
+
+/// Signs up a new user on `app` with a client of their own.
+pub async fn user(app: &TestApp) -> User {
+    let client = client();
+    let email = format!("u-{}@example.com", uuid::Uuid::new_v4().simple());
+    let res = client
+        .post(app.url("/api/v1/auth/signup"))
+        .header("origin", &app.base)
+        .json(&json!({"email": email, "password": PASSWORD, "organization": "Own"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let me: Value = res.json().await.unwrap();
+    User { client, id: me["user"]["id"].as_i64().unwrap() }
+}
+
+/// Adds `user` to `org` with `role`, in storage (member invitations come with their API).
+pub async fn join(app: &TestApp, org: i64, user: &User, role: &str) {
+    sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, $3, 0)")
+        .bind(user.id)
+        .bind(org)
+        .bind(role)
+        .execute(&app.services.db().pool)
+        .await
+        .unwrap();
+}
+
 /// Who sends a request.
 #[derive(Clone, Debug)]
 pub enum Who {

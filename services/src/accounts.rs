@@ -187,6 +187,21 @@ impl Services {
         Ok(email.ok_or_else(ServiceError::unauthorized)?.to_lowercase())
     }
 
+    /// Every organization the user belongs to, with their role, by name.
+    pub(crate) async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>, ServiceError> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.uuid, o.name, o.plan, o.seat_limit, o.seats_used, m.role FROM memberships m
+             JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.db().pool)
+        .await?;
+        let rows = rows
+            .iter()
+            .map(|r| Ok(Membership { organization: organization(r)?, role: state(r, "role", Role::parse)? }));
+        Ok(rows.collect::<Result<Vec<_>, sqlx::Error>>()?)
+    }
+
     /// The user, every membership, and the current organization.
     pub async fn me(&self, p: &Principal) -> Result<Me, ServiceError> {
         let pool = &self.db().pool;
@@ -195,17 +210,7 @@ impl Services {
             .fetch_optional(pool)
             .await?
             .ok_or_else(ServiceError::unauthorized)?;
-        let rows = sqlx::query(
-            "SELECT o.id, o.uuid, o.name, o.plan, o.seat_limit, o.seats_used, m.role FROM memberships m
-             JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id",
-        )
-        .bind(p.user_id)
-        .fetch_all(pool)
-        .await?;
-        let mut memberships = Vec::with_capacity(rows.len());
-        for r in &rows {
-            memberships.push(Membership { organization: organization(r)?, role: state(r, "role", Role::parse)? });
-        }
+        let memberships = self.memberships(p.user_id).await?;
         let current = memberships
             .iter()
             .find(|m| m.organization.id == p.org_id)

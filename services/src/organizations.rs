@@ -30,7 +30,7 @@ pub struct OrganizationChanges {
 impl Services {
     /// The caller's organizations, with their role in each.
     pub async fn list_organizations(&self, p: &Principal) -> Result<OrganizationList, ServiceError> {
-        let mut value = self.me(p).await?.memberships;
+        let mut value = self.memberships(p.user_id).await?;
         if let Credential::ApiKey(_) = p.credential {
             value.retain(|m| m.organization.id == p.org_id);
         }
@@ -138,7 +138,7 @@ impl Services {
     }
 
     /// The user's membership of `org_id`.
-    async fn organization_of(&self, user_id: i64, org_id: i64) -> Result<Membership, ServiceError> {
+    pub(crate) async fn organization_of(&self, user_id: i64, org_id: i64) -> Result<Membership, ServiceError> {
         let row = sqlx::query(
             "SELECT o.id, o.uuid, o.name, o.plan, o.seat_limit, o.seats_used, m.role FROM memberships m
              JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 AND m.org_id = $2",

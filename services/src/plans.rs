@@ -160,7 +160,7 @@ impl Services {
         audit::record(&mut *tx, meta, event(org_id, p, "organization.plan_changed", Some(detail.to_string())), now)
             .await?;
         tx.commit().await?;
-        let after = self.get_organization(p, org).await?;
+        let after = self.organization_of(p.user_id, org_id).await?;
         let used = after.organization.seats_used;
         Ok(preview(Some(after), used))
     }

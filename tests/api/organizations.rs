@@ -1,40 +1,8 @@
 //! Organizations and members: CRUD, the role rules, removal with owned agents, the
 //! last-owner invariant under concurrent demotions, and another organization's ids.
-use agentry_tests::{both, client, keypair, problem, problem_code, registration, TestApp, PASSWORD};
+use agentry_tests::{both, client, join, keypair, problem, problem_code, registration, user, TestApp, User};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-/// A user of their own (with their own organization and cookie client).
-struct User {
-    client: reqwest::Client,
-    id: i64,
-}
-
-async fn user(app: &TestApp) -> User {
-    let client = client();
-    let email = format!("u-{}@example.com", uuid::Uuid::new_v4().simple());
-    let res = client
-        .post(app.url("/api/v1/auth/signup"))
-        .header("origin", &app.base)
-        .json(&json!({"email": email, "password": PASSWORD, "organization": "Own"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let me: Value = res.json().await.unwrap();
-    User { client, id: me["user"]["id"].as_i64().unwrap() }
-}
-
-/// Adds `user` to `org` with `role`, in storage (member invitations come with their API).
-async fn join(app: &TestApp, org: i64, user: &User, role: &str) {
-    sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, $3, 0)")
-        .bind(user.id)
-        .bind(org)
-        .bind(role)
-        .execute(&app.services.db().pool)
-        .await
-        .unwrap();
-}
 
 async fn send(app: &TestApp, c: &reqwest::Client, m: Method, path: &str, body: Option<Value>) -> reqwest::Response {
     let r = c.request(m, app.url(path)).header("origin", &app.base);

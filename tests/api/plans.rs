@@ -1,6 +1,6 @@
 //! Plans and seats: the catalogue, owners changing the plan with a dry run first, limits
 //! below usage refused with both numbers, and a plan change racing registrations.
-use agentry_tests::{both, client, keypair, problem, problem_code, registration, TestApp, Who, PASSWORD};
+use agentry_tests::{both, client, join, keypair, problem, problem_code, registration, user, TestApp, Who};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -86,25 +86,11 @@ both!(owners_preview_then_change_the_plan, |app| {
     assert_eq!(limit_and_used(&app, org).await, (500, 0));
 
     // Only owners; another organization is 404.
-    let admin = client();
-    let email = format!("a-{}@example.com", uuid::Uuid::new_v4().simple());
-    let me: Value = admin
-        .post(app.url("/api/v1/auth/signup"))
-        .json(&json!({"email": email, "password": PASSWORD, "organization": "Other"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    problem_code(put_plan(&app, &admin, org, "", json!({"plan": "free"})).await, 404, "organization_not_found").await;
-    sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, 'admin', 0)")
-        .bind(me["user"]["id"].as_i64().unwrap())
-        .bind(org)
-        .execute(&app.services.db().pool)
-        .await
-        .unwrap();
-    problem_code(put_plan(&app, &admin, org, "", json!({"plan": "free"})).await, 403, "not_allowed").await;
+    let admin = user(&app).await;
+    problem_code(put_plan(&app, &admin.client, org, "", json!({"plan": "free"})).await, 404, "organization_not_found")
+        .await;
+    join(&app, org, &admin, "admin").await;
+    problem_code(put_plan(&app, &admin.client, org, "", json!({"plan": "free"})).await, 403, "not_allowed").await;
 });
 
 both!(a_limit_below_the_seats_in_use_is_refused_with_both_numbers, |app| {
