@@ -9,6 +9,7 @@ pub mod agent_cli;
 pub mod cli;
 pub mod client_ip;
 mod extract;
+mod housekeeping;
 mod middleware;
 mod problem;
 mod routes;

@@ -110,9 +110,11 @@ impl Application {
     /// configured, a mail worker delivers the outbox meanwhile and stops with the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let worker = self.mailer.map(|m| Worker::spawn(self.services.clone(), m, self.mail_poll_interval));
+        let sweeps = crate::housekeeping::spawn(self.services.clone());
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await;
+        sweeps.abort();
         if let Some(worker) = worker {
             worker.stop().await;
         }

@@ -54,7 +54,7 @@ mod rate_limit;
 #[cfg(feature = "server")]
 mod registration;
 #[cfg(feature = "server")]
-mod seats;
+pub mod seats;
 #[cfg(feature = "server")]
 pub mod secrets;
 #[cfg(feature = "server")]

@@ -101,14 +101,7 @@ impl Services {
         let (start, retry_after) = window(self.now_ms(), window_len);
         // Counters may be lost in a crash without harm, so their commit need not wait for
         // the disk: hot rows (`register:global`) are unlocked at once.
-        let hits = if crate::store::dialect::relaxed_commit(self.db().backend).is_some() {
-            let mut tx = self.db().begin_relaxed().await?;
-            let hits = count(&mut *tx, limits, start).await?;
-            tx.commit().await?;
-            hits
-        } else {
-            count(self.db().writer(), limits, start).await?
-        };
+        let hits = count(self.db().relaxed(), limits, start).await?;
         match over(limits, &hits, false) {
             Some(l) => Err(self.limited(l, retry_after, meta, actor).await?),
             None => Ok(()),

@@ -18,6 +18,10 @@ use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use std::path::Path;
 use std::time::Duration;
 
+/// Connections of the PostgreSQL pool for relaxed-commit writes ([`Db::relaxed`]): each
+/// statement on it is a few microseconds of row locks, so a few connections serve many.
+const RELAXED_CONNECTIONS: u32 = 4;
+
 /// Which database is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -33,6 +37,9 @@ pub struct Db {
     /// Reads (and, on PostgreSQL, everything).
     pub pool: AnyPool,
     writer: AnyPool,
+    /// Writes whose commit need not wait for the disk (see [`dialect::relaxed_commit`]); on
+    /// SQLite the writer.
+    relaxed: AnyPool,
     /// The backend.
     pub backend: Backend,
 }
@@ -54,15 +61,19 @@ pub enum OpenError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-fn options(backend: Backend, max: u32) -> AnyPoolOptions {
+fn options(backend: Backend, max: u32, relaxed: bool) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
-        // An SQLite connection has no server to lose, and sqlx still pings it when it goes
-        // back to the pool (dropping it if its thread died): the ping sqlx sends before
-        // handing out an idle connection would only be one more hop to the connection's
-        // thread per query (and, on the single writer, one more while the writer is held).
-        .test_before_acquire(backend == Backend::Postgres)
+        // No ping before handing out an idle connection: sqlx already pings every
+        // connection when it comes back to the pool (and drops it if that fails), so an
+        // acquire ping would only be one more round trip per query (on SQLite, a hop to the
+        // connection's thread; on PostgreSQL, to the server: 5 of a registration's ~18).
+        // What it would still catch is a PostgreSQL connection that died while idle (a
+        // server restart); idle connections are closed after a minute, which keeps that
+        // window short, and such a connection fails one query and is dropped.
+        .test_before_acquire(false)
+        .idle_timeout(Duration::from_secs(60))
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
@@ -73,6 +84,14 @@ fn options(backend: Backend, max: u32) -> AnyPoolOptions {
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
+                }
+                if backend == Backend::Postgres {
+                    // What the batches' literals rely on (`store/batch.rs`); PostgreSQL's
+                    // default, set here so that no server setting can change it.
+                    conn.execute("SET standard_conforming_strings = on").await?;
+                }
+                if let Some(sql) = dialect::relaxed_commit(backend).filter(|_| relaxed) {
+                    conn.execute(sql).await?;
                 }
                 Ok(())
             })
@@ -90,16 +109,19 @@ impl Db {
         } else {
             return Err(OpenError::UnsupportedUrl(url.to_string()));
         };
-        let pool = options(backend, max_connections).connect(&url).await?;
+        let pool = options(backend, max_connections, false).connect(&url).await?;
         match backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
-        let writer = match backend {
-            Backend::Sqlite => options(backend, 1).connect(&url).await?,
-            Backend::Postgres => pool.clone(),
+        let (writer, relaxed) = match backend {
+            Backend::Sqlite => {
+                let writer = options(backend, 1, false).connect(&url).await?;
+                (writer.clone(), writer)
+            }
+            Backend::Postgres => (pool.clone(), options(backend, RELAXED_CONNECTIONS, true).connect(&url).await?),
         };
-        Ok(Self { pool, writer, backend })
+        Ok(Self { pool, writer, relaxed, backend })
     }
 
     /// The pool for writes outside a transaction.
@@ -112,14 +134,11 @@ impl Db {
         self.writer.begin_with(dialect::begin_write(self.backend)).await
     }
 
-    /// Starts a write transaction whose commit need not wait for durability (see
-    /// [`dialect::relaxed_commit`]): for counters that may be lost in a crash.
-    pub async fn begin_relaxed(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
-        let mut tx = self.begin().await?;
-        if let Some(sql) = dialect::relaxed_commit(self.backend) {
-            sqlx::query(sql).execute(&mut *tx).await?;
-        }
-        Ok(tx)
+    /// The pool for single-statement writes whose commit need not wait for durability (see
+    /// [`dialect::relaxed_commit`]): counters that may be lost in a crash, and seat
+    /// reservations (`seats.rs`). One round trip each, in autocommit. On SQLite the writer.
+    pub fn relaxed(&self) -> &AnyPool {
+        &self.relaxed
     }
 
     /// Checks that the database answers (for `/readyz`).

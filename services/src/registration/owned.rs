@@ -4,7 +4,9 @@
 //! rules need: consume the challenge (single use), insert the agent (its public key's
 //! unique index decides duplicates) and its key, spend the delegated token, audit, count
 //! the rate limits, and take the seat last, so the hot rows are locked only until the
-//! commit. The agent's id is read by its fresh `uuid` inside the batch.
+//! commit. The agent's id is read by its fresh `uuid` inside the batch. On PostgreSQL the
+//! seat is reserved before the batch and the batch only turns it into the agent's seat
+//! (`seats.rs`), so the organization's row is not held across the commit's flush.
 
 use crate::agents::store::{agent_row, push_insert_agent, push_insert_agent_key, NewAgent};
 use crate::audit::{self, Event};
@@ -28,6 +30,22 @@ impl Services {
         reg: &super::Registration,
         meta: &RequestMeta,
         limits: &[Limit],
+    ) -> Result<AgentRegistrationResponse, ServiceError> {
+        let seat = self.seat_for(p.org_id).await?;
+        let result = self.register_seated(p, reg, meta, limits, seat).await;
+        if result.is_err() {
+            self.release_seat(seat).await;
+        }
+        result
+    }
+
+    async fn register_seated(
+        &self,
+        p: &Principal,
+        reg: &super::Registration,
+        meta: &RequestMeta,
+        limits: &[Limit],
+        seat: seats::Seat,
     ) -> Result<AgentRegistrationResponse, ServiceError> {
         let now = self.now_ms();
         let mode = if p.delegated().is_some() { RegistrationMode::Delegated } else { RegistrationMode::Owner };
@@ -65,7 +83,7 @@ impl Services {
         audit::push_for_agent(&mut batch, meta, event, &uuid, now);
         // The hot rows last, so they are locked only until the commit.
         let counted = self.push_count(&mut batch, limits);
-        let seated = seats::push_reserve(&mut batch, p.org_id);
+        let seated = seats::push_take(&mut batch, seat);
         let out = match batch.commit(self.db()).await {
             Ok(out) => out,
             Err(Stopped { error: Some(e), .. }) => return Err(e.into()),

@@ -1,5 +1,5 @@
 //! Several statements of one write transaction in as few round trips as the backend
-//! allows. Each statement is portable SQL with its own `$1…$n`; [`Batch::run`] decides how
+//! allows. Each statement is portable SQL with its own `$1…$n`; [`Batch::commit`] decides how
 //! they travel, which is the only backend-specific part:
 //!
 //! * SQLite: one query string, one command to sqlx-sqlite's connection thread. sqlx-sqlite
@@ -8,20 +8,23 @@
 //!   statements are renumbered by the arguments before them. On the single writer every
 //!   round trip is time the writer is held, and one command costs about as much as one
 //!   statement (`bench/roundtrip`). The transaction's `BEGIN IMMEDIATE` is the string's
-//!   first statement ([`Batch::commit`]).
-//! * PostgreSQL: one statement at a time (the extended protocol takes one statement per
-//!   query), stopping at the first failure.
+//!   first statement.
+//! * PostgreSQL: one simple-protocol query (the extended protocol takes one statement per
+//!   query, so binding would cost a round trip per statement): the arguments are written
+//!   into the statements as literals by one function ([`literal`], `PQescapeLiteral`'s
+//!   rule), in one pass that never rescans what it wrote. PostgreSQL runs the statements
+//!   in turn and stops at the first error.
 //!
 //! Either way the outcome is the same: the statements' results in order up to the first
 //! failure, which is a statement that returned an error or whose check failed (a
-//! conditional UPDATE that changed no row, a counter over its limit). Statements after it may have run on SQLite; the caller rolls the
-//! transaction back, so they leave nothing behind.
+//! conditional UPDATE that changed no row, a counter over its limit). Statements after it may
+//! have run; the transaction is rolled back, so they leave nothing behind.
 
 use super::{dialect, Backend, Db};
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, Either, Executor, Transaction};
+use sqlx::{Any, AnyConnection, Either, Executor};
 
 /// One argument value.
 #[derive(Clone, Debug)]
@@ -133,69 +136,80 @@ impl Batch {
     pub async fn commit(self, db: &Db) -> Result<Vec<Outcome>, Stopped> {
         let end = self.stmts.len();
         let failed = move |e| Stopped { at: end, error: Some(e) };
-        match db.backend {
-            Backend::Sqlite => {
-                let mut open = OpenWrite(Some(db.writer().acquire().await.map_err(failed)?));
-                let conn = open.conn().map_err(failed)?;
-                let outcome = self.run_as_one(conn, Some(dialect::begin_write(db.backend))).await;
-                let finish = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
-                let finished = sqlx::query(finish).execute(&mut *open.conn().map_err(failed)?).await;
-                match (outcome, finished) {
-                    (outcome, Ok(_)) => {
-                        open.done();
-                        outcome
-                    }
-                    // `open` closes the connection: whatever is still open rolls back.
-                    (Ok(_), Err(e)) => Err(failed(e)),
-                    (Err(stopped), Err(_)) => Err(stopped),
-                }
+        let mut open = OpenWrite(Some(db.writer().acquire().await.map_err(failed)?));
+        let conn = open.conn().map_err(failed)?;
+        let outcome = self.run_as_one(conn, db.backend).await;
+        let finish = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let finished = sqlx::query(finish).execute(&mut *open.conn().map_err(failed)?).await;
+        match (outcome, finished) {
+            (outcome, Ok(_)) => {
+                open.done();
+                outcome
             }
-            Backend::Postgres => {
-                let mut tx = db.begin().await.map_err(failed)?;
-                let outcome = self.run_each(&mut tx).await?;
-                tx.commit().await.map_err(failed)?;
-                Ok(outcome)
-            }
+            // `open` closes the connection: whatever is still open rolls back.
+            (Ok(_), Err(e)) => Err(failed(e)),
+            (Err(stopped), Err(_)) => Err(stopped),
         }
     }
 
-    async fn run_as_one(self, conn: &mut AnyConnection, begin: Option<&str>) -> Result<Vec<Outcome>, Stopped> {
-        let mut sql = begin.map(str::to_string).unwrap_or_default();
+    /// The transaction's BEGIN and every statement, as one command: on SQLite one query
+    /// string with the statements renumbered and their arguments bound; on PostgreSQL one
+    /// simple-protocol query with the arguments written as literals ([`literal`]).
+    async fn run_as_one(self, conn: &mut AnyConnection, backend: Backend) -> Result<Vec<Outcome>, Stopped> {
+        let mut sql = dialect::begin_write(backend).to_string();
         let mut offset = 0;
         for s in &self.stmts {
-            if !sql.is_empty() {
-                sql.push_str(";\n");
+            sql.push_str(";\n");
+            match backend {
+                Backend::Sqlite => sql.push_str(&renumber(&s.sql, |n| format!("${}", n + offset))),
+                Backend::Postgres => sql.push_str(&renumber(&s.sql, |n| {
+                    s.args.get(n - 1).map_or_else(
+                        // A statement that names an argument it was not given: left as `$n`,
+                        // which PostgreSQL refuses in a simple query.
+                        || format!("${n}"),
+                        literal,
+                    )
+                })),
             }
-            sql.push_str(&renumber(&s.sql, offset));
             offset += s.args.len();
         }
-        let mut q = sqlx::query(&sql);
-        for a in self.stmts.iter().flat_map(|s| s.args.iter().cloned()) {
-            q = bind(q, a);
-        }
+        let raw;
+        let bound;
+        let mut stream = match backend {
+            Backend::Sqlite => {
+                let mut q = sqlx::query(&sql);
+                for a in self.stmts.iter().flat_map(|s| s.args.iter().cloned()) {
+                    q = bind(q, a);
+                }
+                bound = q;
+                conn.fetch_many(bound)
+            }
+            Backend::Postgres => {
+                raw = sqlx::raw_sql(&sql);
+                conn.fetch_many(raw)
+            }
+        };
         let mut outcomes = Vec::with_capacity(self.stmts.len());
         let mut current = Outcome::default();
         let mut failed = None;
-        {
-            let mut stream = conn.fetch_many(q);
-            let mut begun = begin.is_none();
-            loop {
-                match stream.try_next().await {
-                    Ok(Some(Either::Right(row))) => current.rows.push(row),
-                    // The leading BEGIN's own result.
-                    Ok(Some(Either::Left(_))) if !begun => begun = true,
-                    Ok(Some(Either::Left(done))) => {
-                        current.changed = done.rows_affected();
-                        outcomes.push(std::mem::take(&mut current));
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
+        let mut begun = false;
+        loop {
+            match stream.try_next().await {
+                Ok(Some(Either::Right(row))) => current.rows.push(row),
+                // The leading BEGIN's own result.
+                Ok(Some(Either::Left(_))) if !begun => begun = true,
+                Ok(Some(Either::Left(done))) => {
+                    current.changed = done.rows_affected();
+                    outcomes.push(std::mem::take(&mut current));
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
                 }
             }
         }
+        drop(stream);
         // The first failure in statement order decides, as if they had run one by one.
         if let Some(at) = self.stmts.iter().zip(&outcomes).position(|(s, out)| !s.passes(out)) {
             return Err(Stopped { at, error: None });
@@ -208,30 +222,6 @@ impl Batch {
             }),
             None => Ok(outcomes),
         }
-    }
-
-    async fn run_each(self, tx: &mut Transaction<'static, Any>) -> Result<Vec<Outcome>, Stopped> {
-        let mut outcomes = Vec::with_capacity(self.stmts.len());
-        for (at, Stmt { sql, args, check }) in self.stmts.into_iter().enumerate() {
-            let mut q = sqlx::query(&sql);
-            for a in args {
-                q = bind(q, a);
-            }
-            let mut out = Outcome::default();
-            let mut stream = (&mut **tx).fetch_many(q);
-            while let Some(item) = stream.try_next().await.map_err(|e| Stopped { at, error: Some(e) })? {
-                match item {
-                    Either::Right(row) => out.rows.push(row),
-                    Either::Left(done) => out.changed += done.rows_affected(),
-                }
-            }
-            drop(stream);
-            if check.is_some_and(|check| !check(&out)) {
-                return Err(Stopped { at, error: None });
-            }
-            outcomes.push(out);
-        }
-        Ok(outcomes)
     }
 }
 
@@ -268,34 +258,50 @@ fn bind(q: Query<'_>, a: Arg) -> Query<'_> {
     }
 }
 
-/// `$n` → `$(n + offset)`. The statements are ours: no `$` inside string literals.
-fn renumber(sql: &str, offset: usize) -> String {
-    if offset == 0 {
-        return sql.to_string();
-    }
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut chars = sql.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
-        out.push(c);
+/// Rewrites every `$n` of `sql` with `with(n)`, in one pass (so nothing `with` writes is
+/// looked at again). The statements are ours: no `$` inside their string literals.
+fn renumber(sql: &str, with: impl Fn(usize) -> String) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
         if c != '$' {
+            out.push(c);
             continue;
         }
         let mut n = String::new();
-        while let Some((_, d)) = chars.peek().filter(|(_, d)| d.is_ascii_digit()) {
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
             n.push(*d);
             chars.next();
         }
         match n.parse::<usize>() {
-            Ok(n) => out.push_str(&(n + offset).to_string()),
-            Err(_) => out.push_str(&n),
+            Ok(n) if n > 0 => out.push_str(&with(n)),
+            _ => {
+                out.push('$');
+                out.push_str(&n);
+            }
         }
     }
     out
 }
 
+/// An argument as a PostgreSQL literal, for a simple-protocol query: what
+/// `PQescapeLiteral` writes when `standard_conforming_strings` is on (which the connection
+/// sets when it opens, see `store.rs`): a string in single quotes with each quote
+/// doubled, and nothing else special. Numbers are digits (negative ones in parentheses, so
+/// `-` never meets another `-`); NULLs carry their type.
+fn literal(a: &Arg) -> String {
+    match a {
+        Arg::Int(Some(v)) if *v < 0 => format!("({v})"),
+        Arg::Int(Some(v)) => v.to_string(),
+        Arg::Int(None) => "CAST(NULL AS BIGINT)".into(),
+        Arg::Text(Some(t)) => format!("'{}'", t.replace('\'', "''")),
+        Arg::Text(None) => "CAST(NULL AS TEXT)".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{renumber, Batch};
+    use super::{literal, renumber, Arg, Batch};
     use crate::store::Db;
     use futures_util::FutureExt;
     use std::time::Duration;
@@ -338,11 +344,21 @@ mod tests {
 
     #[test]
     fn parameters_are_renumbered_by_the_arguments_before_them() {
-        assert_eq!(renumber("UPDATE t SET a = $1 WHERE b = $12", 0), "UPDATE t SET a = $1 WHERE b = $12");
+        let by = |k: usize| move |n: usize| format!("${}", n + k);
+        assert_eq!(renumber("UPDATE t SET a = $1 WHERE b = $12", by(0)), "UPDATE t SET a = $1 WHERE b = $12");
         assert_eq!(
-            renumber("UPDATE t SET a = $1 WHERE b = $12 AND c = $2", 3),
+            renumber("UPDATE t SET a = $1 WHERE b = $12 AND c = $2", by(3)),
             "UPDATE t SET a = $4 WHERE b = $15 AND c = $5"
         );
-        assert_eq!(renumber("SELECT '$'", 2), "SELECT '$'");
+        assert_eq!(renumber("SELECT '$'", by(2)), "SELECT '$'");
+        assert_eq!(renumber("SELECT $0", by(2)), "SELECT $0");
+    }
+
+    #[test]
+    fn literals_are_quoted_once_and_never_rescanned() {
+        let args: Vec<Arg> =
+            vec![r"it's $2 -- ; \'".into(), (-5i64).into(), Option::<i64>::None.into(), Option::<String>::None.into()];
+        let sql = renumber("SELECT $1, 1-$2, $3, $4", |n| literal(&args[n - 1]));
+        assert_eq!(sql, r"SELECT 'it''s $2 -- ; \''', 1-(-5), CAST(NULL AS BIGINT), CAST(NULL AS TEXT)");
     }
 }

@@ -17,8 +17,8 @@ pub fn begin_write(backend: Backend) -> &'static str {
     }
 }
 
-/// The statement (run first in a transaction) that lets the transaction commit without
-/// waiting for its WAL flush, for writes that may be lost in a crash without harm, such as
+/// The statement (run when a connection of [`super::Db::relaxed`] opens) that lets its
+/// transactions commit without waiting for their WAL flush, for writes that may be lost in a crash without harm, such as
 /// rate-limit counters. PostgreSQL then releases the row locks at once instead of after
 /// the disk flush, which is what hot counter rows need; `fsync` stays on and the WAL is
 /// flushed moments later. SQLite (WAL, `synchronous = NORMAL`) never waits for a flush at
@@ -26,20 +26,57 @@ pub fn begin_write(backend: Backend) -> &'static str {
 pub fn relaxed_commit(backend: Backend) -> Option<&'static str> {
     match backend {
         Backend::Sqlite => None,
-        Backend::Postgres => Some("SET LOCAL synchronous_commit TO OFF"),
+        Backend::Postgres => Some("SET synchronous_commit TO OFF"),
     }
 }
 
 /// Whether a use case that writes anyway (registration) counts its rate-limit hits inside
 /// its own transaction (after a read-only precheck) rather than first, on their own.
 /// SQLite: inside, because every transaction is a turn of the single writer. PostgreSQL:
-/// first, in a [`relaxed_commit`] transaction, because inside a durable transaction the
+/// first, on their own with a [`relaxed_commit`], because inside a durable transaction the
 /// shared counter rows (`register:global`, the owner's, the network's) would stay locked
 /// until the commit's WAL flush and serialise every registration behind it.
 pub fn counts_in_write(backend: Backend) -> bool {
     match backend {
         Backend::Sqlite => true,
         Backend::Postgres => false,
+    }
+}
+
+/// How an owner registration takes its seat, when not inside its own transaction: the
+/// statements of a seat reserved ahead. SQLite: `None`, the seat is a conditional UPDATE
+/// of `organizations.seats_used` in the registration's transaction (every transaction is a
+/// turn of the single writer anyway). PostgreSQL: reserved first, on [`super::Db::relaxed`],
+/// because inside a durable transaction the organization's row would stay locked until the
+/// commit's WAL flush, and one organization's registrations could then commit only one
+/// per flush instead of together (docs/PERFORMANCE.md § Registration).
+pub struct SeatsAhead {
+    /// Counts a seat in organization `$1` if one is free, and records the reservation made
+    /// at `$2`: its id, or no row when the organization is full.
+    pub reserve: &'static str,
+    /// Gives back reservation `$1`'s seat, once (for a registration that failed).
+    pub release: &'static str,
+    /// Gives back the seats of reservations made before `$1` (whose requests died): the
+    /// number given back per organization.
+    pub sweep: &'static str,
+}
+
+/// The seat statements for `backend`, when it reserves seats ahead ([`SeatsAhead`]).
+pub fn seats_ahead(backend: Backend) -> Option<&'static SeatsAhead> {
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(&SeatsAhead {
+            reserve: "WITH s AS (UPDATE organizations SET seats_used = seats_used + 1
+                       WHERE id = $1 AND seats_used < seat_limit RETURNING id)
+                      INSERT INTO seat_reservations (org_id, created_at) SELECT id, $2 FROM s RETURNING id",
+            release: "WITH r AS (DELETE FROM seat_reservations WHERE id = $1 RETURNING org_id)
+                      UPDATE organizations SET seats_used = seats_used - 1
+                       WHERE id IN (SELECT org_id FROM r) AND seats_used > 0",
+            sweep: "WITH r AS (DELETE FROM seat_reservations WHERE created_at < $1 RETURNING org_id),
+                         n AS (SELECT org_id, count(*) AS n FROM r GROUP BY org_id)
+                    UPDATE organizations o SET seats_used = GREATEST(o.seats_used - n.n, 0)
+                      FROM n WHERE o.id = n.org_id RETURNING n.n",
+        }),
     }
 }
 
@@ -76,5 +113,6 @@ mod tests {
         assert!(skip_locked(Backend::Postgres).contains("SKIP LOCKED"));
         assert_eq!(for_update(Backend::Sqlite), "");
         assert_eq!(for_update(Backend::Postgres), " FOR UPDATE");
+        assert!(seats_ahead(Backend::Sqlite).is_none() && seats_ahead(Backend::Postgres).is_some());
     }
 }
