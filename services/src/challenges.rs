@@ -11,7 +11,7 @@ use crate::store::batch::Batch;
 use crate::store::to_time;
 use crate::vocab::{Difficulty, PublicKey};
 use crate::{ServiceError, Services};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 use std::net::IpAddr;
 
 /// The network an address belongs to for rate limiting and adaptive difficulty: the /24
@@ -148,20 +148,8 @@ impl Services {
         })
     }
 
-    /// The challenge row a solution is checked against (a read).
-    pub(crate) async fn stored_challenge(&self, id: uuid::Uuid) -> Result<Option<Stored>, ServiceError> {
-        let row = sqlx::query("SELECT token, used_at FROM challenges WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&self.db().pool)
-            .await?;
-        Ok(row
-            .map(|r| Ok::<_, sqlx::Error>(Stored { token: r.try_get("token")?, used_at: r.try_get("used_at")? }))
-            .transpose()?)
-    }
-
-    /// Checks a solution against its challenge (`stored`, read by
-    /// [`Services::stored_challenge`] or with the caller's other reads): microseconds of
-    /// hashing, no write unless it fails (then the failure is audited and counted for
+    /// Checks a solution against its challenge (`stored`, read together with the caller's
+    /// other reads: `registration.rs`, `registration/ahead.rs`): microseconds of hashing, no write unless it fails (then the failure is audited and counted for
     /// adaptive difficulty). The challenge is consumed later, inside the registration.
     pub(crate) async fn check_solution(
         &self,

@@ -36,7 +36,7 @@ fn window(now: i64, window: Duration) -> (i64, u64) {
 }
 
 /// The upsert that counts one hit on `n` buckets (`$1` window start, `$2…` buckets).
-fn upsert_sql(n: usize) -> String {
+pub(crate) fn upsert_sql(n: usize) -> String {
     let values = (0..n).map(|i| format!("(${}, $1, 1)", i + 2)).collect::<Vec<_>>().join(", ");
     format!(
         "INSERT INTO rate_limits (bucket, window_start, hits) VALUES {values}
@@ -149,6 +149,22 @@ impl Services {
     ) -> Result<(), ServiceError> {
         match over(limits, hits, true) {
             Some(_) => self.limit(limits, meta, actor).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Judges hits already counted (`hits`, the buckets' new counts, by a statement built
+    /// on [`upsert_sql`]): 429 when any is over its limit, the first one over audited.
+    pub(crate) async fn judge_counted(
+        &self,
+        limits: &[Limit],
+        hits: &[(String, i64)],
+        meta: &RequestMeta,
+        actor: Option<i64>,
+    ) -> Result<(), ServiceError> {
+        let (_, retry_after) = window(self.now_ms(), self.config().rate_window);
+        match over(limits, hits, false) {
+            Some(l) => Err(self.limited(l, retry_after, meta, actor).await?),
             None => Ok(()),
         }
     }

@@ -14,6 +14,7 @@
 //! (`registration/owned.rs`, `store/batch.rs`). A successful registration is one commit; a
 //! failed one also counts its rate-limit hits on their own.
 
+mod ahead;
 mod owned;
 
 use crate::agents::store::{insert_agent, NewAgent};
@@ -81,19 +82,20 @@ impl Services {
         }
         limits.push(Limit::new("register:global", cfg.registration_limit_global));
         if !dialect::counts_in_write(self.db().backend) {
-            // Counted first, on their own (a commit that does not wait for the disk): every
-            // attempt counts, and the shared counters are not held by the registration.
-            self.limit(&limits, meta, actor).await?;
-            let stored = self.stored_challenge(reg.challenge_id).await?;
-            let response = self.register_counted(p, reg, stored, meta, &[]).await?;
-            self.adapt(&prefix, actor, meta).await;
-            return Ok(response);
+            // Counted first, on their own (a commit that does not wait for the disk), with
+            // the seat reserved and the challenge read: every attempt counts, and neither the
+            // shared counters nor the organization's row are held by the registration.
+            if let Some(result) = self.register_ahead(p, reg.clone(), meta, &limits).await {
+                let response = result?;
+                self.adapt(&prefix, actor, meta).await;
+                return Ok(response);
+            }
         }
         // A read now; the hits are counted in the registration's own transaction, or, when
         // the attempt fails, on their own: failed attempts count too.
         let (hits, stored) = self.reads(&limits, reg.challenge_id).await?;
         self.precheck(&limits, &hits, meta, actor).await?;
-        match self.register_counted(p, reg, stored, meta, &limits).await {
+        match self.register_counted(p, reg, stored, meta, &limits, None).await {
             Ok(response) => {
                 self.adapt(&prefix, actor, meta).await;
                 Ok(response)
@@ -142,12 +144,17 @@ impl Services {
         stored: Option<Stored>,
         meta: &RequestMeta,
         limits: &[Limit],
+        seat: Option<seats::Seat>,
     ) -> Result<AgentRegistrationResponse, ServiceError> {
         let cfg = self.config();
         let actor = p.map(|p| p.user_id);
         let claims =
             self.check_solution(stored, reg.challenge_id, &reg.identity.public_key, &reg.nonces, actor, meta).await?;
         let response = if claims.subject == 0 {
+            // An invite challenge sent with a session: the invite flow takes its own seat.
+            if let Some(seat) = seat {
+                self.release_seat(seat).await;
+            }
             let email = reg.identity.owner_email.clone().ok_or_else(|| {
                 ServiceError::field("ownerEmail", "An invite challenge needs the owner's email address.")
             })?;
@@ -179,7 +186,7 @@ impl Services {
                     ));
                 }
             }
-            self.register_owned(p, &reg, meta, limits).await?
+            self.register_owned(p, &reg, meta, limits, seat).await?
         };
         Ok(response)
     }

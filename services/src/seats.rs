@@ -102,6 +102,10 @@ impl Services {
         let Some(sql) = dialect::seats_ahead(self.db().backend) else { return Ok(Seat::InTransaction(org)) };
         let deadline = tokio::time::Instant::now() + PENDING_WAIT;
         let mut pause = Duration::from_millis(1);
+        // Whether the last look found no reservation in flight. Full twice with none in
+        // flight decides; once is not enough, since the last reservation may have given
+        // its seat back between the try and the look.
+        let mut settled = false;
         loop {
             let id: Option<i64> = sqlx::query_scalar(sql.reserve)
                 .bind(org)
@@ -118,7 +122,15 @@ impl Services {
                 .bind(org)
                 .fetch_optional(&self.db().pool)
                 .await?;
-            if pending.is_none() || tokio::time::Instant::now() + pause > deadline {
+            if pending.is_none() {
+                if settled {
+                    return Err(no_free_seat());
+                }
+                settled = true;
+                continue;
+            }
+            settled = false;
+            if tokio::time::Instant::now() + pause > deadline {
                 return Err(no_free_seat());
             }
             tokio::time::sleep(pause).await;

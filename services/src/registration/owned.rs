@@ -30,7 +30,12 @@ impl Services {
         reg: &super::Registration,
         meta: &RequestMeta,
         limits: &[Limit],
+        reserved: Option<seats::Seat>,
     ) -> Result<AgentRegistrationResponse, ServiceError> {
+        // A seat reserved by the caller is the caller's to give back on failure.
+        if let Some(seat) = reserved {
+            return self.register_seated(p, reg, meta, limits, seat).await;
+        }
         let seat = self.seat_for(p.org_id).await?;
         let result = self.register_seated(p, reg, meta, limits, seat).await;
         if result.is_err() {

@@ -33,7 +33,8 @@ pub fn relaxed_commit(backend: Backend) -> Option<&'static str> {
 /// Whether a use case that writes anyway (registration) counts its rate-limit hits inside
 /// its own transaction (after a read-only precheck) rather than first, on their own.
 /// SQLite: inside, because every transaction is a turn of the single writer. PostgreSQL:
-/// first, on their own with a [`relaxed_commit`], because inside a durable transaction the
+/// first, on their own with a [`relaxed_commit`] (together with the other reads,
+/// [`registration_reads`]), because inside a durable transaction the
 /// shared counter rows (`register:global`, the owner's, the network's) would stay locked
 /// until the commit's WAL flush and serialise every registration behind it.
 pub fn counts_in_write(backend: Backend) -> bool {
@@ -80,6 +81,33 @@ pub fn seats_ahead(backend: Backend) -> Option<&'static SeatsAhead> {
     }
 }
 
+/// PostgreSQL's reads before an owner registration's transaction, as one statement on
+/// [`super::Db::relaxed`] (`registration/ahead.rs`): count the rate-limit hits (`upsert`,
+/// the rate limiter's statement over `n` buckets: `$1` window start, `$2…` buckets),
+/// reserve a seat in organization `$(n+3)` as [`SeatsAhead::reserve`] does (at `$(n+4)`;
+/// none when `$(n+3)` is NULL), and read challenge `$(n+2)`. Rows: `bucket, hits` per
+/// bucket, `token, used_at` of the challenge, `reservation` of the seat. SQLite: `None`
+/// (it counts inside the registration's transaction, [`counts_in_write`], and takes the
+/// seat there).
+pub fn registration_reads(backend: Backend, upsert: &str, n: usize) -> Option<String> {
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(format!(
+            "WITH counted AS ({upsert}),
+                  seat AS (UPDATE organizations SET seats_used = seats_used + 1
+                            WHERE id = ${org} AND seats_used < seat_limit RETURNING id),
+                  reserved AS (INSERT INTO seat_reservations (org_id, created_at) SELECT id, ${now} FROM seat RETURNING id)
+             SELECT bucket, hits, CAST(NULL AS TEXT) AS token, CAST(NULL AS BIGINT) AS used_at,
+                    CAST(NULL AS BIGINT) AS reservation FROM counted
+             UNION ALL SELECT NULL, NULL, token, used_at, NULL FROM challenges WHERE id = ${challenge}
+             UNION ALL SELECT NULL, NULL, NULL, NULL, id FROM reserved",
+            challenge = n + 2,
+            org = n + 3,
+            now = n + 4,
+        )),
+    }
+}
+
 /// The locking clause of a claim query (`SELECT … LIMIT 1` + this): PostgreSQL skips rows
 /// other workers hold; SQLite has one writer at a time, so it needs none.
 pub fn skip_locked(backend: Backend) -> &'static str {
@@ -114,5 +142,8 @@ mod tests {
         assert_eq!(for_update(Backend::Sqlite), "");
         assert_eq!(for_update(Backend::Postgres), " FOR UPDATE");
         assert!(seats_ahead(Backend::Sqlite).is_none() && seats_ahead(Backend::Postgres).is_some());
+        assert!(registration_reads(Backend::Sqlite, "", 1).is_none());
+        let pg = registration_reads(Backend::Postgres, "INSERT … $1 $2 $3", 2).unwrap();
+        assert!(pg.contains("id = $4") && pg.contains("id = $5") && pg.contains("$6 FROM seat"));
     }
 }
