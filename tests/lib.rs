@@ -256,6 +256,16 @@ impl TestApp {
         me["currentOrganization"]["id"].as_i64().unwrap()
     }
 
+    /// An organization's `seats_used`, read from storage.
+    pub async fn seats_used(&self, org_id: i64) -> i64 {
+        let row = sqlx::query("SELECT seats_used FROM organizations WHERE id = $1")
+            .bind(org_id)
+            .fetch_one(&self.services.db().pool)
+            .await
+            .unwrap();
+        sqlx::Row::try_get(&row, "seats_used").unwrap()
+    }
+
     /// Sets an organization's seat limit directly in storage.
     pub async fn set_seat_limit(&self, org_id: i64, limit: i64) {
         sqlx::query("UPDATE organizations SET seat_limit = $1 WHERE id = $2")

@@ -15,15 +15,6 @@ async fn invite(app: &TestApp, email: &str, name: &str) -> Value {
     res.json().await.unwrap()
 }
 
-async fn seats_used(app: &TestApp, org: i64) -> i64 {
-    let row = sqlx::query("SELECT seats_used FROM organizations WHERE id = $1")
-        .bind(org)
-        .fetch_one(&app.services.db().pool)
-        .await
-        .unwrap();
-    sqlx::Row::try_get(&row, "seats_used").unwrap()
-}
-
 /// A second signed-up user with their own client; returns (client, email).
 async fn other_user(app: &TestApp) -> (reqwest::Client, String) {
     let c = client();
@@ -47,7 +38,7 @@ both!(invite_flow_for_an_existing_account_reserves_a_seat_and_confirms, |app| {
     assert!(r["agent"]["orgId"].is_null() && r["agent"]["ownerId"].is_null());
     assert!(r.get("apiKey").is_none() && r["inviteExpiresAt"].is_string());
     let agent_id = r["agent"]["id"].as_i64().unwrap();
-    assert_eq!(seats_used(&app, org).await, 1, "the recipient's organization holds a seat");
+    assert_eq!(app.seats_used(org).await, 1, "the recipient's organization holds a seat");
 
     // The email is in the outbox, sealed at rest, with a one-time link.
     let (_, body) = app.last_email(&email).await.unwrap();
@@ -69,7 +60,7 @@ both!(invite_flow_for_an_existing_account_reserves_a_seat_and_confirms, |app| {
     assert_eq!(c["agent"]["orgId"], org);
     let key = c["apiKey"].as_str().unwrap();
     assert_eq!(client().get(app.url("/api/v1/agents/self")).bearer_auth(key).send().await.unwrap().status(), 200);
-    assert_eq!(seats_used(&app, org).await, 1, "confirming keeps the one seat");
+    assert_eq!(app.seats_used(org).await, 1, "confirming keeps the one seat");
     // 409: already claimed.
     problem(app.post("/api/v1/registration/invite/confirm", json!({"token": token})).await, 409).await;
     let list: Value = app.get("/api/v1/agents/pending").await.json().await.unwrap();
@@ -167,7 +158,7 @@ both!(invite_confirmation_status_codes, |app| {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["agent"]["orgId"], late_org);
-    assert_eq!(seats_used(&app, late_org).await, 1);
+    assert_eq!(app.seats_used(late_org).await, 1);
 
     // 409: cancelled.
     let r = invite(&app, &email, "c").await;
@@ -287,7 +278,7 @@ both!(cancel_frees_the_seat_and_records_the_reason, |app| {
     let org = app.org_id().await;
     let r = invite(&app, &email, "doomed").await;
     let id = r["agent"]["id"].as_i64().unwrap();
-    assert_eq!(seats_used(&app, org).await, 1);
+    assert_eq!(app.seats_used(org).await, 1);
 
     problem(
         client().post(app.url(&format!("/api/v1/agents/{id}/invite/cancel"))).json(&json!({})).send().await.unwrap(),
@@ -323,7 +314,7 @@ both!(cancel_frees_the_seat_and_records_the_reason, |app| {
     let res = app.post(&format!("/api/v1/agents/{id}/invite/cancel"), json!({"reason": "not mine"})).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap(), json!({"agentId": id, "status": "cancelled", "reason": "not mine"}));
-    assert_eq!(seats_used(&app, org).await, 0);
+    assert_eq!(app.seats_used(org).await, 0);
     let row = sqlx::query("SELECT metadata, registration FROM agents WHERE id = $1")
         .bind(id)
         .fetch_one(&app.services.db().pool)

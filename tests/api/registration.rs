@@ -14,15 +14,6 @@ async fn audit_count(app: &agentry_tests::TestApp, action: &str) -> i64 {
     sqlx::Row::try_get(&row, "n").unwrap()
 }
 
-async fn seats_used(app: &agentry_tests::TestApp, org: i64) -> i64 {
-    let row = sqlx::query("SELECT seats_used FROM organizations WHERE id = $1")
-        .bind(org)
-        .fetch_one(&app.services.db().pool)
-        .await
-        .unwrap();
-    sqlx::Row::try_get(&row, "seats_used").unwrap()
-}
-
 /// Signs up a second user whose session lives in the returned client, adds them to
 /// `org` with `role`, and switches their session there.
 async fn member_of(app: &agentry_tests::TestApp, org: i64, role: &str) -> (reqwest::Client, String) {
@@ -87,7 +78,7 @@ both!(owner_registers_with_session_and_user_key_and_the_agent_key_works, |app| {
     let key = r["apiKey"].as_str().unwrap().to_string();
     assert!(key.starts_with("agk_") && key.len() == 47);
     assert!(r["keyId"].is_i64());
-    assert_eq!(seats_used(&app, org).await, 1);
+    assert_eq!(app.seats_used(org).await, 1);
 
     // The agent key authenticates agents/self (Bearer and X-API-Key) and records use.
     let res = client().get(app.url("/api/v1/agents/self")).bearer_auth(&key).send().await.unwrap();
@@ -108,7 +99,7 @@ both!(owner_registers_with_session_and_user_key_and_the_agent_key_works, |app| {
     // A user API key registers too.
     let res = app.register_as(&Who::Bearer(uak), "second").await;
     assert_eq!(res.status(), 201);
-    assert_eq!(seats_used(&app, org).await, 2);
+    assert_eq!(app.seats_used(org).await, 2);
     assert_eq!(audit_count(&app, "agent.registered").await, 2);
 
     let p = agentry_services::Principal {
@@ -238,7 +229,7 @@ both!(registration_status_codes, |app| {
     app.set_seat_limit(org, 2).await;
     let res = app.register_as(&Who::Session, "one too many").await;
     problem_code(res, 403, "no_free_seat").await;
-    assert_eq!(seats_used(&app, org).await, 2);
+    assert_eq!(app.seats_used(org).await, 2);
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -415,7 +406,7 @@ both!(revocation, |app| {
     let id = r["agent"]["id"].as_i64().unwrap();
     let key = r["apiKey"].as_str().unwrap().to_string();
     let rot: Value = app.post(&format!("/api/v1/agents/{id}/keys"), json!({})).await.json().await.unwrap();
-    assert_eq!(seats_used(&app, org).await, 1);
+    assert_eq!(app.seats_used(org).await, 1);
 
     // 401, 400, 404 (unknown, and another organization's agent), 403 (a plain member).
     problem(client().post(app.url(&format!("/api/v1/agents/{id}/revoke"))).send().await.unwrap(), 401).await;
@@ -439,7 +430,7 @@ both!(revocation, |app| {
     assert_eq!(res.status(), 200);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v, json!({"agentId": id, "registration": "revoked", "revokedKeys": 2}));
-    assert_eq!(seats_used(&app, org).await, 0);
+    assert_eq!(app.seats_used(org).await, 0);
     for k in [key.as_str(), rot["apiKey"].as_str().unwrap()] {
         problem(client().get(app.url("/api/v1/agents/self")).bearer_auth(k).send().await.unwrap(), 401).await;
     }
@@ -461,7 +452,7 @@ both!(revocation, |app| {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["revokedKeys"], 0);
-    assert_eq!(seats_used(&app, org).await, 0);
+    assert_eq!(app.seats_used(org).await, 0);
     // A revoked agent gets no new key.
     problem(app.post(&format!("/api/v1/agents/{id}/keys"), json!({})).await, 409).await;
 });

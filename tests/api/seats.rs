@@ -2,18 +2,9 @@
 //! PostgreSQL (which reserves seats ahead of the registration's transaction) a reservation
 //! whose request died is swept after its TTL, never before.
 
-use agentry_tests::{both, keypair, problem_code, registration, spawn_with, test_config, Backend, TestApp, Who};
+use agentry_tests::{both, keypair, problem_code, registration, spawn_with, test_config, Backend, Who};
 use reqwest::Method;
 use serde_json::Value;
-
-async fn seats_used(app: &TestApp, org: i64) -> i64 {
-    let row = sqlx::query("SELECT seats_used FROM organizations WHERE id = $1")
-        .bind(org)
-        .fetch_one(&app.services.db().pool)
-        .await
-        .unwrap();
-    sqlx::Row::try_get(&row, "seats_used").unwrap()
-}
 
 both!(a_registration_that_fails_gives_its_seat_back, |app| {
     app.signup().await;
@@ -28,11 +19,11 @@ both!(a_registration_that_fails_gives_its_seat_back, |app| {
     let c = app.challenge(&who, "").await;
     let again = app.req(Method::POST, "/api/v1/registration/agent", &who).json(&registration(&c, &pk, "b")).send();
     problem_code(again.await.unwrap(), 409, "public_key_taken").await;
-    assert_eq!(seats_used(&app, org).await, 1);
+    assert_eq!(app.seats_used(org).await, 1);
     assert_eq!(app.count("seat_reservations").await, 0);
     assert_eq!(app.register_as(&who, "c").await.status(), 201);
     problem_code(app.register_as(&who, "d").await, 403, "no_free_seat").await;
-    assert_eq!(seats_used(&app, org).await, 2);
+    assert_eq!(app.seats_used(org).await, 2);
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,9 +52,9 @@ async fn an_abandoned_seat_reservation_is_swept_after_its_ttl_postgres() {
     assert!(app.services.clock().advance(agentry_services::seats::RESERVATION_TTL + std::time::Duration::from_secs(1)));
     assert_eq!(app.services.sweep_seat_reservations().await.unwrap(), 1);
     assert_eq!(app.services.sweep_seat_reservations().await.unwrap(), 0, "swept twice");
-    assert_eq!(seats_used(&app, org).await, 0);
+    assert_eq!(app.seats_used(org).await, 0);
     let ok = app.register_as(&Who::Session, "seated").await;
     assert_eq!(ok.status(), 201, "{:?}", ok.json::<Value>().await);
-    assert_eq!(seats_used(&app, org).await, 1);
+    assert_eq!(app.seats_used(org).await, 1);
     assert_eq!(app.count("seat_reservations").await, 0);
 }
