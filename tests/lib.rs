@@ -170,12 +170,18 @@ pub struct User {
     pub client: reqwest::Client,
     /// Their user id.
     pub id: i64,
+    /// Their email.
+    pub email: String,
 }
 
 /// Signs up a new user on `app` with a client of their own.
 pub async fn user(app: &TestApp) -> User {
+    user_with_email(app, &format!("u-{}@example.com", uuid::Uuid::new_v4().simple())).await
+}
+
+/// Signs up a new user with `email` on `app`, with a client of their own.
+pub async fn user_with_email(app: &TestApp, email: &str) -> User {
     let client = client();
-    let email = format!("u-{}@example.com", uuid::Uuid::new_v4().simple());
     let res = client
         .post(app.url("/api/v1/auth/signup"))
         .header("origin", &app.base)
@@ -185,7 +191,7 @@ pub async fn user(app: &TestApp) -> User {
         .unwrap();
     assert_eq!(res.status(), 201);
     let me: Value = res.json().await.unwrap();
-    User { client, id: me["user"]["id"].as_i64().unwrap() }
+    User { client, id: me["user"]["id"].as_i64().unwrap(), email: email.to_lowercase() }
 }
 
 /// Adds `user` to `org` with `role`, in storage (member invitations come with their API).
@@ -289,8 +295,13 @@ impl TestApp {
 
     /// The invite token of the newest email to `to`.
     pub async fn invite_token(&self, to: &str) -> String {
-        let (_, body) = self.last_email(to).await.expect("an invite email");
-        let at = body.find("token=inv_").expect("an invite link") + "token=".len();
+        self.emailed_token(to, "inv_").await
+    }
+
+    /// The token with `prefix` in the newest email to `to`.
+    pub async fn emailed_token(&self, to: &str, prefix: &str) -> String {
+        let (_, body) = self.last_email(to).await.expect("an email");
+        let at = body.find(&format!("token={prefix}")).expect("a link with a token") + "token=".len();
         body[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect()
     }
 }

@@ -165,6 +165,9 @@ pub struct LimitArgs {
     /// Organizations one user may create per window.
     #[arg(long, env = "AGENTRY_ORG_CREATE_LIMIT_PER_USER", default_value_t = Config::default().org_create_limit_per_user)]
     pub org_create_limit_per_user: u64,
+    /// Member invitation emails (new and resent) per organization per window.
+    #[arg(long, env = "AGENTRY_MEMBER_INVITE_LIMIT_PER_ORG", default_value_t = Config::default().member_invite_limit_per_org)]
+    pub member_invite_limit_per_org: u64,
     /// Adaptive proof of work: +1 difficulty bit per this many registrations or failed
     /// solutions from one IP prefix (or owner) per window; 0 turns it off.
     #[arg(long, env = "AGENTRY_POW_ADAPTIVE_STEP", default_value_t = Config::default().pow_adaptive_step)]
@@ -199,6 +202,7 @@ impl ServeArgs {
             password_reset_limit_per_ip: l.password_reset_limit_per_ip,
             password_reset_limit_per_account: l.password_reset_limit_per_account,
             org_create_limit_per_user: l.org_create_limit_per_user,
+            member_invite_limit_per_org: l.member_invite_limit_per_org,
             plans: self.plans.0.clone(),
             pow_adaptive_step: l.pow_adaptive_step,
             ..Default::default()

@@ -62,6 +62,8 @@ pub struct Config {
     pub password_reset_limit_per_account: u64,
     /// Organizations one user may create per window.
     pub org_create_limit_per_user: u64,
+    /// Member invitation emails (new and resent) per organization per window.
+    pub member_invite_limit_per_org: u64,
     /// The plan catalogue; the first plan is a new organization's.
     pub plans: Vec<crate::plans::Plan>,
 }
@@ -96,6 +98,7 @@ impl Default for Config {
             password_reset_limit_per_ip: 10,
             password_reset_limit_per_account: 5,
             org_create_limit_per_user: 10,
+            member_invite_limit_per_org: 30,
             plans: crate::plans::Plan::defaults(),
         }
     }

@@ -168,6 +168,8 @@ fn conflict_detail(code: ErrorCode) -> &'static str {
     match code {
         ErrorCode::EmailTaken => "An account with this email already exists.",
         ErrorCode::PublicKeyTaken => "An agent with this public key is already registered.",
+        ErrorCode::InvitationPending => "An invitation to this address is already open: resend it instead.",
+        ErrorCode::AlreadyMember => "Already a member of this organization.",
         _ => "The request conflicts with the current state.",
     }
 }

@@ -152,6 +152,19 @@ catalogue! {
     /// (`?reassignTo={user_id}`).
     MemberOwnsAgents = ("member_owns_agents", 409, "Member owns agents"),
 
+    // --- Member invitations ------------------------------------------------------------
+    /// No such invitation in this organization, or an invitation link that is unknown,
+    /// already used, replaced by a resend, or cancelled (one answer for all of them).
+    InvitationNotFound = ("invitation_not_found", 404, "Invitation not found"),
+    /// The invitation was already accepted or cancelled.
+    InvitationNotPending = ("invitation_not_pending", 409, "Invitation not pending"),
+    /// The invitation link has expired; an owner or admin can resend it.
+    InvitationExpired = ("invitation_expired", 410, "Invitation expired"),
+    /// An open invitation to this address exists; `invitationId` names it (resend it instead).
+    InvitationPending = ("invitation_pending", 409, "Invitation already pending"),
+    /// The address (or the signed-in user) is already a member of the organization.
+    AlreadyMember = ("already_member", 409, "Already a member"),
+
     // --- Generic fallbacks -----------------------------------------------------------------
     /// A generic 409 for answers that are not problem documents.
     Conflict = ("conflict", 409, "Conflict"),

@@ -36,6 +36,8 @@ mod delegated;
 #[cfg(feature = "server")]
 mod error;
 #[cfg(feature = "server")]
+mod invitations;
+#[cfg(feature = "server")]
 mod invites;
 #[cfg(feature = "server")]
 pub mod mailer;

@@ -7,8 +7,8 @@
 //! (Unicode `White_Space`), not `\s`, whose meaning differs between regex dialects.
 
 use crate::vocab::{
-    AgentName, Description, Difficulty, Email, InviteToken, KeyName, NamePrefix, OrgName, Password, PublicKey, Reason,
-    TokenTtl,
+    AgentName, Description, Difficulty, Email, InviteToken, KeyName, MemberInviteToken, NamePrefix, OrgName, Password,
+    PublicKey, Reason, TokenTtl,
 };
 use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::{Array, Object};
@@ -120,10 +120,18 @@ pub fn public_key() -> Object {
 /// `InviteToken`: `inv_` and 16 to 124 more characters (printable ASCII here: longer
 /// non-ASCII tokens can exceed the 128-byte limit, and no real token has them).
 pub fn invite_token() -> Object {
+    emailed_token(InviteToken::PREFIX, "The `inv_…` token from the invite email.")
+}
+
+/// `MemberInviteToken`.
+pub fn member_invite_token() -> Object {
+    emailed_token(MemberInviteToken::PREFIX, "The `mbr_…` token from the invitation email.")
+}
+
+fn emailed_token(prefix: &str, description: &str) -> Object {
     let ws = WHITESPACE;
-    let prefix = InviteToken::PREFIX;
     let pattern = format!("^[{ws}]*{prefix}[!-~]{{16,{}}}[{ws}]*$", 128 - prefix.len());
-    string(false).pattern(Some(pattern)).description(Some("The `inv_…` token from the invite email.")).build()
+    string(false).pattern(Some(pattern)).description(Some(description)).build()
 }
 
 /// A challenge id: a UUID.

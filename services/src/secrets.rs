@@ -20,6 +20,8 @@ pub const INVITE_PREFIX: &str = "inv_";
 pub const DELEGATED_PREFIX: &str = "dlg_";
 /// Prefix of password reset tokens.
 pub const PASSWORD_RESET_PREFIX: &str = "pwr_";
+/// Prefix of member invitation tokens.
+pub const MEMBER_INVITE_PREFIX: &str = "mbr_";
 
 /// A new secret: `prefix` followed by 256 random bits in URL-safe base64.
 pub fn generate(prefix: &str) -> String {

@@ -88,6 +88,21 @@ states!(
 );
 
 states!(
+    /// A member invitation's state. `expired` is never stored: it is a pending invitation
+    /// past its expiry, as the API shows it.
+    InvitationStatus {
+        /// Waiting for the recipient.
+        Pending = "pending",
+        /// Pending, but its link has expired; it can be resent.
+        Expired = "expired",
+        /// The recipient joined.
+        Accepted = "accepted",
+        /// Cancelled by an owner or admin.
+        Cancelled = "cancelled",
+    }
+);
+
+states!(
     /// How an agent was registered.
     RegistrationMode {
         /// By a signed-in owner (session or user API key).

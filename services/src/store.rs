@@ -187,6 +187,8 @@ pub fn state<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> Result
 const UNIQUE: &[(&str, &str, ErrorCode)] = &[
     ("users_email_key", "users.email", ErrorCode::EmailTaken),
     ("agents_public_key_key", "agents.public_key", ErrorCode::PublicKeyTaken),
+    ("memberships_pkey", "memberships.user_id, memberships.org_id", ErrorCode::AlreadyMember),
+    ("member_invitations_open", "member_invitations.org_id, member_invitations.email", ErrorCode::InvitationPending),
 ];
 
 /// The catalogue code of a unique-constraint violation, by constraint name.

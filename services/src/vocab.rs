@@ -371,35 +371,50 @@ impl Slug {
 
 string_value!(Slug);
 
-/// An invite token from an email link: `inv_` and at least 16 more characters.
-#[derive(Clone, PartialEq, Eq)]
-pub struct InviteToken(String);
+/// A secret token from an email link: a fixed prefix and 16 to 124 more visible ASCII
+/// characters. Only its shape is checked here; the token itself is checked against storage.
+macro_rules! emailed_token {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
 
-impl InviteToken {
-    /// The prefix every invite token has.
-    pub const PREFIX: &'static str = "inv_";
+        impl $name {
+            /// The prefix every such token has.
+            pub const PREFIX: &'static str = $prefix;
 
-    /// Checks the shape (the token itself is checked against storage).
-    pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let t = raw.trim();
-        if t.starts_with(Self::PREFIX) && t.len() >= Self::PREFIX.len() + 16 && t.len() <= 128 {
-            Ok(InviteToken(t.to_string()))
-        } else {
-            Err(Invalid("The invite token is missing or malformed (inv_…)."))
+            /// Checks the shape.
+            pub fn parse(raw: &str) -> Result<Self, Invalid> {
+                let t = raw.trim();
+                if t.starts_with(Self::PREFIX) && t.len() >= Self::PREFIX.len() + 16 && t.len() <= 128 {
+                    Ok($name(t.to_string()))
+                } else {
+                    Err(Invalid(concat!("The ", $what, " token is missing or malformed (", $prefix, "…).")))
+                }
+            }
+
+            /// The token.
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
         }
-    }
 
-    /// The token.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "(…)"))
+            }
+        }
+    };
 }
 
-impl fmt::Debug for InviteToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("InviteToken(…)")
-    }
-}
+emailed_token!(
+    /// An agent invite token: `inv_…`.
+    InviteToken, "inv_", "invite"
+);
+emailed_token!(
+    /// A member invitation token: `mbr_…`.
+    MemberInviteToken, "mbr_", "invitation"
+);
 
 #[cfg(test)]
 #[path = "vocab_tests.rs"]

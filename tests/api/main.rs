@@ -7,6 +7,7 @@ mod api_keys;
 mod cli;
 mod docs;
 mod http_basics;
+mod invitations;
 mod invites;
 mod literals;
 mod organizations;

@@ -283,7 +283,7 @@ both!(a_member_who_owns_agents_is_removed_only_with_a_reassignment, |app| {
 both!(two_owners_demoting_each_other_at_once_leave_exactly_one_owner, |app| {
     app.signup().await;
     let org = app.org_id().await;
-    let first = User { client: app.client.clone(), id: me_id(&app).await };
+    let first = User { client: app.client.clone(), id: me_id(&app).await, email: String::new() };
     for _ in 0..5 {
         let second = user(&app).await;
         join(&app, org, &second, "owner").await;

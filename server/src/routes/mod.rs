@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod docs;
 pub mod health;
+pub mod invitations;
 pub mod keys;
 pub mod organizations;
 pub mod outbox;

@@ -4,14 +4,18 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use crate::states::{InviteStatus, RegistrationMode, RegistrationState, Role};
+pub use crate::states::{InvitationStatus, InviteStatus, RegistrationMode, RegistrationState, Role};
 
 mod account;
+mod invitations;
 mod invites;
 mod orgs;
 mod outbox;
 pub use account::{
     ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest, RevokedSessions, SessionInfo, SessionList,
+};
+pub use invitations::{
+    AcceptInvitationRequest, CreateInvitationRequest, InvitationList, InvitationPreview, MemberInvitation,
 };
 pub use invites::{
     AgentInviteCancelResponse, AgentInviteConfirmationRequest, AgentInviteResendResponse, AgentRevokeResponse,
