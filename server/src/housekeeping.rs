@@ -1,24 +1,35 @@
-//! Periodic sweeps every instance runs (each is safe on several instances at once): today,
-//! seat reservations whose registration died (`Services::sweep_seat_reservations`).
+//! Periodic work every instance runs (each is safe on several instances at once):
+//! - about every second, sealing new audit rows onto their chains (`Services::seal_audit`);
+//! - every minute, giving back the seats of reservations whose registration died
+//!   (`Services::sweep_seat_reservations`).
 
 use agentry_services::Services;
 use std::time::Duration;
 use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
 
-/// How often the sweeps run.
+/// How often the seat sweep runs.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+/// How often new audit rows are sealed.
+pub const SEAL_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Starts the sweeps; abort the handle to stop them.
+/// Starts the periodic work; abort the handle to stop it.
 pub fn spawn(services: Services) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(SWEEP_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
+        sweep.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut seal = tokio::time::interval(SEAL_INTERVAL);
+        seal.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
-            match services.sweep_seat_reservations().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(seats = n, "gave back the seats of abandoned reservations"),
-                Err(e) => tracing::warn!(error = %e, "seat reservation sweep failed"),
+            tokio::select! {
+                _ = sweep.tick() => match services.sweep_seat_reservations().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(seats = n, "gave back the seats of abandoned reservations"),
+                    Err(e) => tracing::warn!(error = %e, "seat reservation sweep failed"),
+                },
+                _ = seal.tick() => if let Err(e) = services.seal_audit().await {
+                    tracing::warn!(error = %e, "sealing the audit log failed");
+                },
             }
         }
     })

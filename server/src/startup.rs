@@ -3,7 +3,7 @@
 use crate::client_ip::TrustedProxies;
 use crate::middleware::{csrf, request_meta};
 use crate::problem::problemify;
-use crate::routes::{auth, docs, health, invitations, keys, organizations, outbox, registration, security};
+use crate::routes::{audit, auth, docs, health, invitations, keys, organizations, outbox, registration, security};
 use crate::web;
 use agentry_services::mailer::{Mailer, Worker};
 use agentry_services::Services;
@@ -135,6 +135,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .merge(outbox::router())
         .merge(organizations::router())
         .merge(invitations::router())
+        .merge(audit::router())
         .merge(security::router())
         .route("/api/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::reference))

@@ -77,6 +77,7 @@ impl Services {
             object_type: "user",
             object_id: user_id.to_string(),
             detail: None,
+            reason: None,
         };
         audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;
@@ -122,6 +123,7 @@ impl Services {
                 object_type: "user",
                 object_id: String::new(),
                 detail: None,
+                reason: None,
             };
             audit::record(self.db().writer(), meta, event, self.now_ms()).await?;
             return Err(ServiceError::new(ErrorCode::InvalidCredentials, "The email or password is incorrect."));

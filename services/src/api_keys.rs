@@ -1,9 +1,10 @@
 //! User API keys: `uak_` + 256 random bits, shown once, stored as SHA-256.
 
 use crate::agents::store::SHOWN_PREFIX_LEN;
+use crate::audit::{self, Event};
 use crate::errors::ErrorCode;
 use crate::model::{ApiKey, CreatedApiKey};
-use crate::principal::Principal;
+use crate::principal::{Principal, RequestMeta};
 use crate::store::{opt_time, to_time};
 use crate::vocab::KeyName;
 use crate::{secrets, ServiceError, Services};
@@ -24,9 +25,16 @@ fn api_key(row: &AnyRow) -> Result<ApiKey, sqlx::Error> {
 
 impl Services {
     /// Mints a key for the caller, acting in the caller's current organization.
-    pub async fn create_api_key(&self, p: &Principal, name: &KeyName) -> Result<CreatedApiKey, ServiceError> {
+    pub async fn create_api_key(
+        &self,
+        p: &Principal,
+        name: &KeyName,
+        meta: &RequestMeta,
+    ) -> Result<CreatedApiKey, ServiceError> {
         let secret = secrets::generate(secrets::USER_API_KEY_PREFIX);
         let prefix: String = secret.chars().take(SHOWN_PREFIX_LEN).collect();
+        let now = self.now_ms();
+        let mut tx = self.db().begin().await?;
         let row = sqlx::query(
             "INSERT INTO api_keys (key_hash, prefix, name, user_id, org_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)
              RETURNING id, name, prefix, org_id, created_at, last_used_at, revoked_at",
@@ -36,10 +44,14 @@ impl Services {
         .bind(name.as_str())
         .bind(p.user_id)
         .bind(p.org_id)
-        .bind(self.now_ms())
-        .fetch_one(self.db().writer())
+        .bind(now)
+        .fetch_one(&mut *tx)
         .await?;
-        Ok(CreatedApiKey { key: api_key(&row)?, secret })
+        let key = api_key(&row)?;
+        let detail = serde_json::json!({ "name": key.name, "prefix": key.prefix }).to_string();
+        audit::record(&mut *tx, meta, key_event(p, "api_key.created", key.id, detail), now).await?;
+        tx.commit().await?;
+        Ok(CreatedApiKey { key, secret })
     }
 
     /// The caller's keys, newest first, revoked ones included.
@@ -53,17 +65,36 @@ impl Services {
 
     /// Revokes one of the caller's keys. Another user's key id is a 404, not a 403, so ids
     /// reveal nothing.
-    pub async fn revoke_api_key(&self, p: &Principal, key_id: i64) -> Result<ApiKey, ServiceError> {
+    pub async fn revoke_api_key(&self, p: &Principal, key_id: i64, meta: &RequestMeta) -> Result<ApiKey, ServiceError> {
+        let now = self.now_ms();
+        let mut tx = self.db().begin().await?;
         let row = sqlx::query(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND user_id = $3
              RETURNING id, name, prefix, org_id, created_at, last_used_at, revoked_at",
         )
-        .bind(self.now_ms())
+        .bind(now)
         .bind(key_id)
         .bind(p.user_id)
-        .fetch_optional(self.db().writer())
+        .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| ServiceError::new(ErrorCode::ApiKeyNotFound, "No such API key."))?;
-        Ok(api_key(&row)?)
+        let key = api_key(&row)?;
+        let detail = serde_json::json!({ "name": key.name, "prefix": key.prefix }).to_string();
+        audit::record(&mut *tx, meta, key_event(p, "api_key.revoked", key.id, detail), now).await?;
+        tx.commit().await?;
+        Ok(key)
+    }
+}
+
+/// An audit event about the caller's key `id`, in the caller's current organization.
+fn key_event<'a>(p: &Principal, action: &'a str, id: i64, detail: String) -> Event<'a> {
+    Event {
+        org_id: Some(p.org_id),
+        actor_user_id: Some(p.user_id),
+        action,
+        object_type: "api_key",
+        object_id: id.to_string(),
+        detail: Some(detail),
+        reason: None,
     }
 }

@@ -177,6 +177,7 @@ impl Services {
                     object_type: "challenge",
                     object_id: challenge_id.to_string(),
                     detail: Some(e.code().to_string()),
+                    reason: None,
                 };
                 audit::record(self.db().writer(), meta, event, self.now_ms()).await?;
                 self.adapt(&prefix_of(meta), actor, meta).await;

@@ -58,6 +58,7 @@ impl Services {
             object_type: "delegated_token",
             object_id: id.to_string(),
             detail: None,
+            reason: None,
         };
         audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;

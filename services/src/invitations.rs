@@ -66,6 +66,7 @@ fn event<'a>(p: &Principal, org_id: i64, action: &'a str, id: i64, detail: serde
         object_type: "invitation",
         object_id: id.to_string(),
         detail: Some(detail.to_string()),
+        reason: None,
     }
 }
 
@@ -313,6 +314,7 @@ impl Services {
             object_type: "member",
             object_id: p.user_id.to_string(),
             detail: Some(detail.to_string()),
+            reason: None,
         };
         audit::record(&mut *tx, meta, e, now).await?;
         tx.commit().await?;

@@ -173,6 +173,7 @@ impl Services {
             object_type: "agent",
             object_id: agent_id.to_string(),
             detail: None,
+            reason: None,
         };
         audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;
@@ -306,6 +307,7 @@ impl Services {
             object_type: "agent",
             object_id: agent_id.to_string(),
             detail: None,
+            reason: None,
         };
         audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;
@@ -343,6 +345,7 @@ impl Services {
             object_type: "agent",
             object_id: agent_id.to_string(),
             detail: Some(serde_json::json!({ "reason": reason }).to_string()),
+            reason: reason.clone(),
         };
         audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;

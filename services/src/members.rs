@@ -256,6 +256,7 @@ fn event<'a>(p: &Principal, org_id: i64, action: &'a str, user_id: i64, detail: 
         object_type: "user",
         object_id: user_id.to_string(),
         detail,
+        reason: None,
     }
 }
 

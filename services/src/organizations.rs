@@ -173,5 +173,6 @@ pub(crate) fn event<'a>(org_id: i64, p: &Principal, action: &'a str, detail: Opt
         object_type: "organization",
         object_id: org_id.to_string(),
         detail,
+        reason: None,
     }
 }

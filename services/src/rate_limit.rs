@@ -124,6 +124,7 @@ impl Services {
             object_type: "rate_limit",
             object_id: l.bucket.split(':').take(2).collect::<Vec<_>>().join(":"),
             detail: Some(l.bucket.clone()),
+            reason: None,
         };
         audit::record(self.db().writer(), meta, event, self.now_ms()).await?;
         Ok(ServiceError::rate_limited(retry_after))

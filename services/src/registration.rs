@@ -249,6 +249,7 @@ impl Services {
             object_type: "agent",
             object_id: agent.id.to_string(),
             detail: Some(serde_json::json!({ "challenge": reg.challenge_id.to_string() }).to_string()),
+            reason: None,
         };
         audit::record(&mut *tx, meta, event, now).await?;
         self.count_in(&mut tx, limits).await?;

@@ -30,6 +30,7 @@ fn user_event(user_id: i64, org_id: Option<i64>, action: &str) -> Event<'_> {
         object_type: "user",
         object_id: user_id.to_string(),
         detail: None,
+        reason: None,
     }
 }
 

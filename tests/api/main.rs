@@ -4,6 +4,7 @@
 
 mod accounts;
 mod api_keys;
+mod audit;
 mod cli;
 mod docs;
 mod http_basics;

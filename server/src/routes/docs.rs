@@ -50,6 +50,7 @@ pub fn openapi() -> Doc {
     doc.merge(crate::routes::outbox::ApiDoc::openapi());
     doc.merge(crate::routes::organizations::ApiDoc::openapi());
     doc.merge(crate::routes::invitations::ApiDoc::openapi());
+    doc.merge(crate::routes::audit::ApiDoc::openapi());
     doc.merge(crate::routes::security::ApiDoc::openapi());
     doc.merge(crate::problem::CatalogueDoc::openapi());
     doc

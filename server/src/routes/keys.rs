@@ -1,6 +1,6 @@
 //! User API keys.
 
-use crate::extract::{Auth, Json, Path};
+use crate::extract::{Auth, Json, Meta, Path};
 use crate::problem::{ApiResult, JsonBody, Problem, Unauthenticated, PROBLEM_JSON};
 use crate::startup::AppState;
 use agentry_services::model::{ApiKey, CreatedApiKey};
@@ -27,10 +27,11 @@ pub struct CreateKeyRequest {
 pub async fn create(
     State(s): State<AppState>,
     Auth(p): Auth,
+    Meta(meta): Meta,
     Json(req): Json<CreateKeyRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
     let name = field("name", KeyName::parse(&req.name))?;
-    Ok((StatusCode::CREATED, Json(s.services.create_api_key(&p, &name).await?)))
+    Ok((StatusCode::CREATED, Json(s.services.create_api_key(&p, &name, &meta).await?)))
 }
 
 /// List your API keys (never their secrets).
@@ -49,6 +50,11 @@ pub async fn list(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Ve
         (status = 403, description = "A cookie-authenticated request from another site (csrf)", body = Problem, content_type = PROBLEM_JSON),
         (status = 404, description = "No such key of yours", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
-pub async fn revoke(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<i64>) -> ApiResult<Json<ApiKey>> {
-    Ok(Json(s.services.revoke_api_key(&p, id).await?))
+pub async fn revoke(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ApiKey>> {
+    Ok(Json(s.services.revoke_api_key(&p, id, &meta).await?))
 }

@@ -1,5 +1,6 @@
 //! REST handlers: each is one function that calls the services layer.
 
+pub mod audit;
 pub mod auth;
 pub mod docs;
 pub mod health;

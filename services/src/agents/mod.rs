@@ -83,15 +83,15 @@ impl Services {
             needs_pending_invite: false,
         };
         retire(&mut tx, agent_id, retirement, now).await?;
+        let reason = reason.map(String::from);
         let event = Event {
             org_id: Some(p.org_id),
             actor_user_id: Some(p.user_id),
             action: "agent.revoked",
             object_type: "agent",
             object_id: agent_id.to_string(),
-            detail: Some(
-                serde_json::json!({ "reason": reason.map(String::from), "revokedKeys": revoked_keys }).to_string(),
-            ),
+            detail: Some(serde_json::json!({ "reason": reason, "revokedKeys": revoked_keys }).to_string()),
+            reason: reason.clone(),
         };
         audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;
@@ -164,6 +164,7 @@ impl Services {
             object_type: "agent",
             object_id: agent_id.to_string(),
             detail: Some(serde_json::json!({ "keyId": key_id, "byAgent": actor.is_none() }).to_string()),
+            reason: None,
         };
         audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;

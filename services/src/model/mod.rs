@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::states::{InvitationStatus, InviteStatus, RegistrationMode, RegistrationState, Role};
 
 mod account;
+mod audit;
 mod invitations;
 mod invites;
 mod orgs;
@@ -14,6 +15,7 @@ mod outbox;
 pub use account::{
     ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest, RevokedSessions, SessionInfo, SessionList,
 };
+pub use audit::{AuditEntry, AuditPage, AuditVerification};
 pub use invitations::{
     AcceptInvitationRequest, CreateInvitationRequest, InvitationList, InvitationPreview, MemberInvitation,
 };

@@ -84,6 +84,7 @@ impl Services {
             detail: Some(
                 serde_json::json!({ "mode": mode.as_str(), "challenge": reg.challenge_id.to_string() }).to_string(),
             ),
+            reason: None,
         };
         audit::push_for_agent(&mut batch, meta, event, &uuid, now);
         // The hot rows last, so they are locked only until the commit.

@@ -1,0 +1,156 @@
+//! REST handlers for the audit log: the filtered list, chain verification, and the JSON
+//! Lines export. Owners, admins and operators only.
+
+use crate::extract::{Auth, Path, Query};
+use crate::problem::{ApiResult, Problem, Unauthenticated, PROBLEM_JSON};
+use crate::startup::AppState;
+use agentry_services::model::{AuditEntry, AuditPage, AuditVerification};
+use agentry_services::{AuditQuery, FieldError, ServiceError};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use utoipa::OpenApi;
+
+/// Longest `action`, `targetType` or `targetId` filter.
+pub const FILTER_MAX: usize = 200;
+
+/// This module's part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(list, verify, export),
+    components(schemas(AuditEntry, AuditPage, AuditVerification)),
+    tags((name = "audit", description = "The tamper-evident audit log"))
+)]
+pub struct ApiDoc;
+
+/// This module's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/organizations/{org_id}/audit", get(list))
+        .route("/api/v1/organizations/{org_id}/audit/verify", get(verify))
+        .route("/api/v1/organizations/{org_id}/audit/export", get(export))
+}
+
+/// Filters of the audit list and export.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditParams {
+    /// Only this action, like `member.role_changed`.
+    #[param(max_length = 200)]
+    pub action: Option<String>,
+    /// Only what this user (id) did.
+    pub actor: Option<i64>,
+    /// Only about this kind of object: `organization`, `member`, `user`, `agent`, `invitation`, …
+    #[param(max_length = 200)]
+    pub target_type: Option<String>,
+    /// Only about this object (its id).
+    #[param(max_length = 200)]
+    pub target_id: Option<String>,
+    /// At or after this time (RFC 3339).
+    #[param(format = DateTime)]
+    pub since: Option<String>,
+    /// Before this time (RFC 3339).
+    #[param(format = DateTime)]
+    pub until: Option<String>,
+    /// Page size, 1 to 200 (larger values are capped); default 50. The export ignores it.
+    #[serde(rename = "$top")]
+    #[param(minimum = 1)]
+    pub top: Option<i64>,
+    /// Entries older than this id: the cursor of the `@odata.nextLink`. The export ignores it.
+    pub cursor: Option<i64>,
+}
+
+impl AuditParams {
+    /// The typed filters, or every field that is wrong.
+    fn parse(self) -> Result<AuditQuery, ServiceError> {
+        let mut errors = Vec::new();
+        let mut text = |name: &str, v: Option<String>| match v {
+            Some(v) if v.chars().count() > FILTER_MAX => {
+                errors.push(FieldError::new(name, format!("At most {FILTER_MAX} characters.")));
+                None
+            }
+            v => v,
+        };
+        let (action, target_type, target_id) =
+            (text("action", self.action), text("targetType", self.target_type), text("targetId", self.target_id));
+        let mut time = |name: &str, v: Option<String>| {
+            v.and_then(|v| match chrono::DateTime::parse_from_rfc3339(v.trim()) {
+                Ok(t) => Some(t.with_timezone(&chrono::Utc)),
+                Err(_) => {
+                    errors.push(FieldError::new(name, "An RFC 3339 time, like 2026-12-04T10:00:00Z."));
+                    None
+                }
+            })
+        };
+        let (since, until) = (time("since", self.since), time("until", self.until));
+        if !errors.is_empty() {
+            return Err(ServiceError::validation(errors));
+        }
+        let top = self.top;
+        Ok(AuditQuery { action, actor: self.actor, target_type, target_id, since, until, top, cursor: self.cursor })
+    }
+}
+
+/// The audit log, newest first, filtered, with keyset paging (`@odata.nextLink`).
+/// Entries written in the last second may not be sealed yet; reading seals them.
+#[utoipa::path(get, path = "/api/v1/organizations/{org_id}/audit", tag = "audit", operation_id = "list_audit",
+    params(("org_id" = String, Path, description = "Numeric id or UUID"), AuditParams),
+    responses(Unauthenticated, (status = 200, description = "A page of entries", body = AuditPage),
+        (status = 400, description = "A filter of the wrong type (invalid_query), or a bad time or too long a filter (validation)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Not an owner, admin or operator (not_allowed)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Not one of your organizations (organization_not_found)", body = Problem, content_type = PROBLEM_JSON)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn list(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(org): Path<String>,
+    Query(q): Query<AuditParams>,
+) -> ApiResult<Json<AuditPage>> {
+    Ok(Json(s.services.list_audit(&p, &org, &q.parse()?).await?))
+}
+
+/// Walk the organization's hash chain: every entry must match its hash and link to the
+/// one before it. `firstBadId` names the first that does not.
+#[utoipa::path(get, path = "/api/v1/organizations/{org_id}/audit/verify", tag = "audit", operation_id = "verify_audit",
+    params(("org_id" = String, Path, description = "Numeric id or UUID")),
+    responses(Unauthenticated, (status = 200, description = "The result", body = AuditVerification),
+        (status = 403, description = "Not an owner, admin or operator (not_allowed)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Not one of your organizations (organization_not_found)", body = Problem, content_type = PROBLEM_JSON)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn verify(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(org): Path<String>,
+) -> ApiResult<Json<AuditVerification>> {
+    Ok(Json(s.services.verify_audit(&p, &org).await?))
+}
+
+/// Export the log as JSON Lines (one `AuditEntry` per line), oldest first in chain order,
+/// with the list's filters; streamed, however long the log.
+#[utoipa::path(get, path = "/api/v1/organizations/{org_id}/audit/export", tag = "audit", operation_id = "export_audit",
+    params(("org_id" = String, Path, description = "Numeric id or UUID"), AuditParams),
+    responses(Unauthenticated, (status = 200, description = "JSON Lines: one AuditEntry per line", body = String, content_type = "application/x-ndjson"),
+        (status = 400, description = "A filter of the wrong type (invalid_query), or a bad time or too long a filter (validation)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "Not an owner, admin or operator (not_allowed)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Not one of your organizations (organization_not_found)", body = Problem, content_type = PROBLEM_JSON)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn export(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(org): Path<String>,
+    Query(q): Query<AuditParams>,
+) -> ApiResult<Response> {
+    let lines = s.services.export_audit(&p, &org, q.parse()?).await?;
+    let name: String = org.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect();
+    let disposition = format!("attachment; filename=\"audit-{name}.jsonl\"");
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson".to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        Body::from_stream(lines),
+    )
+        .into_response())
+}
