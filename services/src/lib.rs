@@ -78,6 +78,7 @@ pub use {
     credentials::Authenticated,
     error::ServiceError,
     invites::PendingQuery,
+    members::{may_change_role, may_remove},
     organizations::OrganizationChanges,
     plans::{Plan, PlanRequest},
     principal::{Credential, DelegatedScope, Presented, Principal, RequestMeta},
