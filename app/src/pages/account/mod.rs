@@ -35,7 +35,7 @@ pub fn AccountPage() -> impl IntoView {
                 </Transition>
             </div>
         </div>
-        <div class="stack">
+        <div class="sections">
             <PasswordForm action=password />
             <sessions::SessionsPanel password />
             <keys::ApiKeysPanel />

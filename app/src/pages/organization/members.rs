@@ -34,10 +34,16 @@ pub fn MembersPanel(
     let removing = RwSignal::new(None::<Removing>);
     let notice = RwSignal::new(None::<Result<String, String>>);
     let heading = NodeRef::<html::H2>::new();
-    Effect::new(move |_| match change.value().get() {
-        Some(Ok(m)) => notice.set(Some(Ok(format!("{} is now {}.", m.email, m.role.as_str())))),
-        Some(Err(e)) => notice.set(Some(Err(e.user_message()))),
-        None => {}
+    // The list is rendered again after a change, so focus goes to its heading.
+    Effect::new(move |_| {
+        let Some(result) = change.value().get() else { return };
+        notice.set(Some(match result {
+            Ok(m) => Ok(format!("{} is now {}.", m.email, m.role.as_str())),
+            Err(e) => Err(e.user_message()),
+        }));
+        if let Some(h) = heading.get_untracked() {
+            _ = h.focus();
+        }
     });
     view! {
         <section class="panel" aria-labelledby="members-title">

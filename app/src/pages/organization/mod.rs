@@ -53,7 +53,7 @@ fn Organization(me: Me) -> impl IntoView {
                 <p class="muted">"Your role here: " <strong>{role.as_str()}</strong></p>
             </div>
         </div>
-        <div class="stack">
+        <div class="sections">
             {if role.is_admin() {
                 view! { <RenameForm org /> }.into_any()
             } else {
