@@ -4,11 +4,13 @@ use crate::api::{get_me, Logout, SwitchOrganization};
 use crate::components::nav::SiteNav;
 use crate::error::AppError;
 use crate::pages::{
+    account::AccountPage,
     agents::AgentsPage,
     auth::{LoginPage, SignupPage},
     home::HomePage,
     invite::InviteConfirmPage,
     not_found::NotFound,
+    organization::OrganizationPage,
     outbox::OutboxPage,
     pending::PendingInvitesPage,
     register::RegisterPage,
@@ -67,6 +69,17 @@ fn Frame() -> impl IntoView {
         Resource::new(move || (location.pathname.get(), logout.version().get(), switch.version().get()), |_| get_me());
     provide_context(Session { me, logout, switch });
 
+    let menu = NodeRef::<leptos::html::Div>::new();
+    // A navigation or an organization switch from the phone menu closes it.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        location.pathname.track();
+        switch.version().track();
+        if let Some(menu) = menu.get_untracked() {
+            _ = menu.hide_popover();
+        }
+    });
+
     // Tests (and curious people) can tell when the client has taken over.
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
@@ -83,7 +96,15 @@ fn Frame() -> impl IntoView {
                     <span class="brand__mark" aria-hidden="true">"A"</span>
                     <span class="brand__name">"Agentry"</span>
                 </a>
-                <SiteNav />
+                // Phones: the navigation is a popover behind "Menu" (native, so it works
+                // before hydration, closes on Escape and outside clicks). Wider screens
+                // show it inline and hide the button (style/main.css).
+                <button type="button" class="btn btn--ghost menu-toggle" popovertarget="site-menu">
+                    "Menu"
+                </button>
+                <div id="site-menu" class="site-menu" popover="auto" node_ref=menu>
+                    <SiteNav />
+                </div>
             </div>
         </header>
         <main id="main" class="site-main" tabindex="-1">
@@ -99,6 +120,8 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/agents/tokens") view=DelegatedTokensPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/confirm") view=InviteConfirmPage ssr=SsrMode::Async />
                 <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
+                <Route path=path!("/organization") view=OrganizationPage ssr=SsrMode::Async />
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
             </Routes>
         </main>
         <footer class="site-footer">

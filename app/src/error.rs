@@ -22,6 +22,10 @@ pub enum AppError {
         fields: Vec<(String, String)>,
         /// Seconds to wait, for `rate_limited`.
         retry_after: Option<u64>,
+        /// The agents an error names, `(id, name)`: those a member still owns, for
+        /// `member_owns_agents`.
+        #[serde(default)]
+        agents: Vec<(i64, String)>,
     },
     /// The request never reached the function, or its answer could not be read.
     Transport(String),
@@ -55,10 +59,21 @@ impl AppError {
                     None => "Too many attempts, try again shortly.".into(),
                 },
                 ErrorCode::Unauthorized => "Your session has ended. Please log in again.".into(),
+                ErrorCode::MemberOwnsAgents => {
+                    "This member still owns agents: choose who takes them over, then remove the member.".into()
+                }
                 ErrorCode::Internal => "Something went wrong on our side. Please try again.".into(),
                 _ => message.clone(),
             },
             AppError::Transport(_) => "Could not reach the server. Check your connection and try again.".into(),
+        }
+    }
+
+    /// The agents the error names (`member_owns_agents`: the ones to reassign first).
+    pub fn agents(&self) -> &[(i64, String)] {
+        match self {
+            AppError::Service { agents, .. } => agents,
+            AppError::Transport(_) => &[],
         }
     }
 
@@ -100,6 +115,7 @@ impl From<Vec<agentry_services::FieldError>> for AppError {
             message,
             fields: fields.into_iter().map(|f| (f.field, f.message)).collect(),
             retry_after: None,
+            agents: Vec::new(),
         }
     }
 }
@@ -116,6 +132,16 @@ impl From<agentry_services::ServiceError> for AppError {
             message: e.detail().to_string(),
             fields: e.fields().iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
             retry_after: e.retry_after(),
+            agents: named_agents(e.extensions()),
         }
     }
+}
+
+/// The `agents` extension of a services error (`[{"id": 1, "name": "…"}]`), if any.
+#[cfg(feature = "ssr")]
+fn named_agents(extensions: &serde_json::Map<String, serde_json::Value>) -> Vec<(i64, String)> {
+    let Some(serde_json::Value::Array(agents)) = extensions.get("agents") else {
+        return Vec::new();
+    };
+    agents.iter().filter_map(|a| Some((a.get("id")?.as_i64()?, a.get("name")?.as_str()?.to_string()))).collect()
 }

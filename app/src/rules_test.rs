@@ -15,6 +15,13 @@ const PAGES: &[(&str, &str)] = &[
     ("pages/reset.rs", include_str!("pages/reset.rs")),
     ("pages/invite.rs", include_str!("pages/invite.rs")),
     ("pages/outbox.rs", include_str!("pages/outbox.rs")),
+    ("pages/organization/mod.rs", include_str!("pages/organization/mod.rs")),
+    ("pages/organization/plan.rs", include_str!("pages/organization/plan.rs")),
+    ("pages/organization/members.rs", include_str!("pages/organization/members.rs")),
+    ("pages/account/mod.rs", include_str!("pages/account/mod.rs")),
+    ("pages/account/sessions.rs", include_str!("pages/account/sessions.rs")),
+    ("pages/account/keys.rs", include_str!("pages/account/keys.rs")),
+    ("components/nav.rs", include_str!("components/nav.rs")),
     ("components/dialog.rs", include_str!("components/dialog.rs")),
     ("components/form.rs", include_str!("components/form.rs")),
 ];

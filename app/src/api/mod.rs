@@ -8,11 +8,15 @@ use crate::error::AppError;
 use agentry_services::model::{AgentSummary, Me, OutboxPage};
 use leptos::prelude::*;
 
+mod account;
 mod agents;
 #[cfg(feature = "ssr")]
 mod ctx;
+mod org;
 
+pub use account::*;
 pub use agents::*;
+pub use org::*;
 
 /// The signed-in user, or `None` when there is no valid session.
 #[server(prefix = "/fn", endpoint = "me")]

@@ -59,6 +59,12 @@ pub fn PasswordField(
     id: &'static str,
     /// `current-password` on log-in, `new-password` on sign-up.
     autocomplete: &'static str,
+    /// The form field name the server function expects.
+    #[prop(default = "password")]
+    name: &'static str,
+    /// The visible label.
+    #[prop(default = "Password")]
+    label: &'static str,
     /// A hint shown under the input, e.g. the password rule.
     #[prop(optional)]
     hint: Option<&'static str>,
@@ -69,18 +75,18 @@ pub fn PasswordField(
     let (shown, set_shown) = signal(false);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let message = move || error.get().and_then(|e| e.field_message("password"));
+    let message = move || error.get().and_then(|e| e.field_message(name));
     let described = {
         let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
         move || describedby(hint.map(|_| hint_id.as_str()), message().map(|_| error_id.as_str()))
     };
     view! {
         <div class="field">
-            <label for=id>"Password"</label>
+            <label for=id>{label}</label>
             <div class="field__row">
                 <input
                     id=id
-                    name="password"
+                    name=name
                     type=move || if shown.get() { "text" } else { "password" }
                     autocomplete=autocomplete
                     required
@@ -95,7 +101,7 @@ pub fn PasswordField(
                     on:click=move |_| set_shown.update(|s| *s = !*s)
                 >
                     {move || if shown.get() { "Hide" } else { "Show" }}
-                    <span class="visually-hidden">" password"</span>
+                    <span class="visually-hidden">{format!(" {}", label.to_lowercase())}</span>
                 </button>
             </div>
             {hint.map(|h| view! { <p class="field__hint" id=hint_id>{h}</p> })}

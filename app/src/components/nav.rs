@@ -1,4 +1,6 @@
-//! The site navigation: page links, the organization switcher, the user and sign-out.
+//! The site navigation: page links, the organization switcher, the user (a link to the
+//! account page) and sign-out. On phones the app root shows it in a popover behind a
+//! "Menu" button (a native `popover`, so it opens before hydration too).
 
 use crate::app::use_session;
 use crate::components::form::action_error;
@@ -62,12 +64,16 @@ fn SignedInNav(me: Me) -> impl IntoView {
             <li>
                 <A href="/outbox">"Outbox"</A>
             </li>
+            <li>
+                <A href="/organization">"Organization"</A>
+            </li>
         </ul>
         <OrgSwitcher me=me.clone() />
         <div class="site-nav__user">
-            <span class="site-nav__email" title="Signed in as">
+            <A href="/account" attr:class="site-nav__email" attr:title="Your account">
+                <span class="visually-hidden">"Account: "</span>
                 {me.user.email.clone()}
-            </span>
+            </A>
             <ActionForm action=session.logout>
                 <button type="submit" class="btn btn--ghost">"Sign out"</button>
             </ActionForm>

@@ -1,10 +1,12 @@
 //! One module per page.
 
+pub mod account;
 pub mod agents;
 pub mod auth;
 pub mod home;
 pub mod invite;
 pub mod not_found;
+pub mod organization;
 pub mod outbox;
 pub mod pending;
 pub mod register;
