@@ -9,6 +9,7 @@ use crate::pages::{
     auth::{LoginPage, SignupPage},
     home::HomePage,
     invite::InviteConfirmPage,
+    join::JoinPage,
     not_found::NotFound,
     organization::OrganizationPage,
     outbox::OutboxPage,
@@ -122,6 +123,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
                 <Route path=path!("/organization") view=OrganizationPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/join") view=JoinPage ssr=SsrMode::Async />
             </Routes>
         </main>
         <footer class="site-footer">

@@ -70,7 +70,8 @@ pub async fn create_api_key(name: String) -> Result<CreatedApiKey, AppError> {
     let name = field("name", KeyName::parse(&name)).map_err(ctx::invalid)?;
     let services = ctx::services()?;
     let principal = ctx::require_principal(&services).await?;
-    services.create_api_key(&principal, &name).await.map_err(ctx::fail)
+    let meta = ctx::request_meta().await;
+    services.create_api_key(&principal, &name, &meta).await.map_err(ctx::fail)
 }
 
 /// Revokes one of the user's API keys.
@@ -78,5 +79,6 @@ pub async fn create_api_key(name: String) -> Result<CreatedApiKey, AppError> {
 pub async fn revoke_api_key(key_id: i64) -> Result<ApiKey, AppError> {
     let services = ctx::services()?;
     let principal = ctx::require_principal(&services).await?;
-    services.revoke_api_key(&principal, key_id).await.map_err(ctx::fail)
+    let meta = ctx::request_meta().await;
+    services.revoke_api_key(&principal, key_id, &meta).await.map_err(ctx::fail)
 }

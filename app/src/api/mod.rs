@@ -10,12 +10,14 @@ use leptos::prelude::*;
 
 mod account;
 mod agents;
+mod invitations;
 #[cfg(feature = "ssr")]
 mod ctx;
 mod org;
 
 pub use account::*;
 pub use agents::*;
+pub use invitations::*;
 pub use org::*;
 
 /// The signed-in user, or `None` when there is no valid session.

@@ -52,69 +52,20 @@ pub async fn list_members() -> Result<Option<Members>, AppError> {
         .map(|member| {
             let is_you = member.user_id == principal.user_id;
             let from = member.role;
-            let assignable = if Role::ALL.iter().any(|&to| to != from && permits::may_change_role(actor, from, to)) {
+            let assignable = if Role::ALL.iter().any(|&to| to != from && agentry_services::may_change_role(actor, from, to)) {
                 Role::ALL
                     .iter()
                     .copied()
-                    .filter(|&to| to == from || permits::may_change_role(actor, from, to))
+                    .filter(|&to| to == from || agentry_services::may_change_role(actor, from, to))
                     .collect()
             } else {
                 Vec::new()
             };
-            let removable = permits::may_remove(actor, from, is_you);
+            let removable = agentry_services::may_remove(actor, from, is_you);
             MemberRow { member, is_you, assignable, removable }
         })
         .collect();
     Ok(Some(Members { rows, count: page.count }))
-}
-
-/// The role rules of `agentry_services::members` (`may_change_role`, `may_remove`), which
-/// the services crate does not export yet. Only which controls the page shows depends on
-/// them; every change is decided again by the services. Replace this module with the
-/// services' functions once they are public (see the tests, which state the same table).
-#[cfg(feature = "ssr")]
-mod permits {
-    use agentry_services::model::Role;
-
-    pub fn may_change_role(actor: Role, from: Role, to: Role) -> bool {
-        match actor {
-            Role::Owner => true,
-            Role::Admin => !from.is_admin() && !to.is_admin(),
-            Role::Operator | Role::Member => false,
-        }
-    }
-
-    pub fn may_remove(actor: Role, target: Role, own: bool) -> bool {
-        own || match actor {
-            Role::Owner => true,
-            Role::Admin => !target.is_admin(),
-            Role::Operator | Role::Member => false,
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        /// The services' own table (`services/src/members.rs`).
-        #[test]
-        fn the_same_rules_as_the_services() {
-            use Role::*;
-            assert!(may_change_role(Owner, Member, Owner));
-            assert!(may_change_role(Owner, Owner, Member));
-            assert!(may_change_role(Admin, Member, Operator));
-            assert!(!may_change_role(Admin, Member, Admin));
-            assert!(!may_change_role(Admin, Admin, Member));
-            assert!(!may_change_role(Admin, Owner, Member));
-            assert!(!may_change_role(Operator, Member, Operator));
-            assert!(!may_change_role(Member, Member, Member));
-            assert!(may_remove(Member, Member, true));
-            assert!(may_remove(Owner, Admin, false));
-            assert!(may_remove(Admin, Operator, false));
-            assert!(!may_remove(Admin, Admin, false));
-            assert!(!may_remove(Operator, Member, false));
-        }
-    }
 }
 
 /// Renames the current organization (owners and admins).

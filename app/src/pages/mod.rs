@@ -5,6 +5,7 @@ pub mod agents;
 pub mod auth;
 pub mod home;
 pub mod invite;
+pub mod join;
 pub mod not_found;
 pub mod organization;
 pub mod outbox;

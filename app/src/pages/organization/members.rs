@@ -72,11 +72,6 @@ pub fn MembersPanel(
                     }
                 })}
             </Transition>
-            // ── Invitations ─────────────────────────────────────────────────────────────
-            // "Invite member" (a form: email and role) and "Pending invitations" (a list
-            // with resend and cancel) belong here, under the members, once the member
-            // invitations API lands (server functions in `api/org.rs`, the views in a
-            // `pages/organization/invitations.rs`).
         </section>
         {move || removing.get().map(|target| view! { <RemoveDialog target you removing notice reload heading /> })}
     }

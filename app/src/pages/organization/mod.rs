@@ -1,8 +1,10 @@
 //! `/organization`: the current organization: its name (owners and admins rename it), its
-//! plan and seat usage (owners change the plan after a preview), and its members. The
+//! plan and seat usage (owners change the plan after a preview), its members, and (for
+//! owners and admins) the invite form with the open invitations. The
 //! header's switcher chooses which organization this is. Signed-out visitors are sent to
 //! log in.
 
+mod invitations;
 mod members;
 mod plan;
 
@@ -61,6 +63,7 @@ fn Organization(me: Me) -> impl IntoView {
             }}
             <plan::PlanPanel org />
             <members::MembersPanel you />
+            <invitations::InvitationsPanel />
         </div>
     }
 }
