@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::pages::{
     account::AccountPage,
     agents::AgentsPage,
+    audit::AuditPage,
     auth::{LoginPage, SignupPage},
     home::HomePage,
     invite::InviteConfirmPage,
@@ -122,6 +123,7 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/invite/confirm") view=InviteConfirmPage ssr=SsrMode::Async />
                 <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
                 <Route path=path!("/organization") view=OrganizationPage ssr=SsrMode::Async />
+                <Route path=path!("/organization/audit") view=AuditPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/join") view=JoinPage ssr=SsrMode::Async />
             </Routes>

@@ -33,6 +33,45 @@ pub fn encode(value: &str) -> String {
     out
 }
 
+/// A query string (`?a=1&b=2`, or empty) of the pairs whose value is not blank.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    let parts: Vec<String> =
+        pairs.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| format!("{k}={}", encode(v.trim()))).collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// A `datetime-local` value (`2026-12-04T10:00`, read as UTC) as RFC 3339; anything else
+/// unchanged, for the parser to judge.
+pub fn utc_input_to_rfc3339(value: &str) -> String {
+    let v = value.trim();
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let local = |len: usize| {
+        v.len() == len && v.is_ascii() && v.as_bytes().get(10) == Some(&b'T') && v.get(11..13).is_some_and(digits)
+    };
+    if local(16) {
+        format!("{v}:00Z")
+    } else if local(19) {
+        format!("{v}Z")
+    } else {
+        v.to_string()
+    }
+}
+
+/// Where the audit log's JSON Lines export downloads from, with the page's filters. A
+/// link the browser follows (a download with the session cookie), not a call from the app.
+pub fn audit_export(org_id: i64, filters: &[(&str, &str)]) -> String {
+    let filters: Vec<(&str, String)> = filters
+        .iter()
+        .map(|(k, v)| (*k, if matches!(*k, "since" | "until") { utc_input_to_rfc3339(v) } else { v.to_string() }))
+        .collect();
+    let pairs: Vec<(&str, &str)> = filters.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    format!("/api/v1/organizations/{org_id}/audit/export{}", query(&pairs))
+}
+
 fn with_next(page: &str, path: &str) -> String {
     format!("{page}?next={}", path.replace('%', "%25").replace('&', "%26").replace('#', "%23"))
 }
@@ -44,6 +83,19 @@ mod tests {
     #[test]
     fn query_values_are_encoded() {
         assert_eq!(encode("a b+c@d.e&f"), "a%20b%2Bc%40d.e%26f");
+    }
+
+    #[test]
+    fn audit_export_links_carry_the_filters_in_utc() {
+        let f = [("action", "member.role_changed"), ("actor", ""), ("since", "2026-12-04T10:00"), ("until", " ")];
+        assert_eq!(
+            audit_export(7, &f),
+            "/api/v1/organizations/7/audit/export?action=member.role_changed&since=2026-12-04T10%3A00%3A00Z"
+        );
+        assert_eq!(audit_export(7, &[]), "/api/v1/organizations/7/audit/export");
+        assert_eq!(utc_input_to_rfc3339("2026-12-04T10:00:30"), "2026-12-04T10:00:30Z");
+        assert_eq!(utc_input_to_rfc3339("2026-12-04T10:00:00+01:00"), "2026-12-04T10:00:00+01:00");
+        assert_eq!(utc_input_to_rfc3339("soon"), "soon");
     }
 
     #[test]

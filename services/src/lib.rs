@@ -71,7 +71,7 @@ pub use errors::{ErrorCode, FieldError};
 #[cfg(feature = "server")]
 pub use {
     accounts::{NewSession, SESSION_COOKIE},
-    audit::{AuditQuery, AUDIT_DEFAULT_TOP, AUDIT_MAX_TOP},
+    audit::{AuditFilterText, AuditQuery, AUDIT_DEFAULT_TOP, AUDIT_MAX_TOP},
     challenges::ip_prefix,
     clock::Clock,
     config::Config,

@@ -28,8 +28,11 @@ pub async fn list_invitations() -> Result<Option<InvitationsView>, AppError> {
     };
     match services.list_invitations(&p, &p.org_id.to_string()).await {
         Ok(list) => {
-            let may_offer =
-                Role::ALL.iter().copied().filter(|r| agentry_services::may_change_role(p.role, Role::Member, *r)).collect();
+            let may_offer = Role::ALL
+                .iter()
+                .copied()
+                .filter(|r| agentry_services::may_change_role(p.role, Role::Member, *r))
+                .collect();
             Ok(Some(InvitationsView { list, may_offer }))
         }
         Err(e) if e.is(agentry_services::ErrorCode::NotAllowed) => Ok(None),

@@ -10,13 +10,15 @@ use leptos::prelude::*;
 
 mod account;
 mod agents;
-mod invitations;
+mod audit;
 #[cfg(feature = "ssr")]
 mod ctx;
+mod invitations;
 mod org;
 
 pub use account::*;
 pub use agents::*;
+pub use audit::*;
 pub use invitations::*;
 pub use org::*;
 

@@ -52,15 +52,16 @@ pub async fn list_members() -> Result<Option<Members>, AppError> {
         .map(|member| {
             let is_you = member.user_id == principal.user_id;
             let from = member.role;
-            let assignable = if Role::ALL.iter().any(|&to| to != from && agentry_services::may_change_role(actor, from, to)) {
-                Role::ALL
-                    .iter()
-                    .copied()
-                    .filter(|&to| to == from || agentry_services::may_change_role(actor, from, to))
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let assignable =
+                if Role::ALL.iter().any(|&to| to != from && agentry_services::may_change_role(actor, from, to)) {
+                    Role::ALL
+                        .iter()
+                        .copied()
+                        .filter(|&to| to == from || agentry_services::may_change_role(actor, from, to))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
             let removable = agentry_services::may_remove(actor, from, is_you);
             MemberRow { member, is_you, assignable, removable }
         })

@@ -5,7 +5,7 @@ use crate::extract::{Auth, Path, Query};
 use crate::problem::{ApiResult, Problem, Unauthenticated, PROBLEM_JSON};
 use crate::startup::AppState;
 use agentry_services::model::{AuditEntry, AuditPage, AuditVerification};
-use agentry_services::{AuditQuery, FieldError, ServiceError};
+use agentry_services::{AuditFilterText, AuditQuery, ServiceError};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
@@ -14,9 +14,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::OpenApi;
-
-/// Longest `action`, `targetType` or `targetId` filter.
-pub const FILTER_MAX: usize = 200;
 
 /// This module's part of the OpenAPI document.
 #[derive(OpenApi)]
@@ -68,31 +65,15 @@ pub struct AuditParams {
 impl AuditParams {
     /// The typed filters, or every field that is wrong.
     fn parse(self) -> Result<AuditQuery, ServiceError> {
-        let mut errors = Vec::new();
-        let mut text = |name: &str, v: Option<String>| match v {
-            Some(v) if v.chars().count() > FILTER_MAX => {
-                errors.push(FieldError::new(name, format!("At most {FILTER_MAX} characters.")));
-                None
-            }
-            v => v,
+        let text = AuditFilterText {
+            action: self.action,
+            actor: self.actor,
+            target_type: self.target_type,
+            target_id: self.target_id,
+            since: self.since,
+            until: self.until,
         };
-        let (action, target_type, target_id) =
-            (text("action", self.action), text("targetType", self.target_type), text("targetId", self.target_id));
-        let mut time = |name: &str, v: Option<String>| {
-            v.and_then(|v| match chrono::DateTime::parse_from_rfc3339(v.trim()) {
-                Ok(t) => Some(t.with_timezone(&chrono::Utc)),
-                Err(_) => {
-                    errors.push(FieldError::new(name, "An RFC 3339 time, like 2026-12-04T10:00:00Z."));
-                    None
-                }
-            })
-        };
-        let (since, until) = (time("since", self.since), time("until", self.until));
-        if !errors.is_empty() {
-            return Err(ServiceError::validation(errors));
-        }
-        let top = self.top;
-        Ok(AuditQuery { action, actor: self.actor, target_type, target_id, since, until, top, cursor: self.cursor })
+        AuditQuery::parse(text, self.top, self.cursor)
     }
 }
 

@@ -3,11 +3,13 @@
 //!
 //! Each organization's rows form a hash chain (`chain.rs`): rows are written unsealed, and
 //! a sealer appends them to the chain about a second later, so writers never wait on a
-//! chain head. `query.rs` lists, verifies and exports.
+//! chain head. `query.rs` lists, verifies and exports; `filters.rs` parses the filters.
 
 mod chain;
+mod filters;
 mod query;
 
+pub use filters::AuditFilterText;
 pub use query::AuditQuery;
 pub use query::{DEFAULT_TOP as AUDIT_DEFAULT_TOP, MAX_TOP as AUDIT_MAX_TOP};
 

@@ -3,6 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Longest `action`, `targetType` or `targetId` filter of the list and the export.
+pub const AUDIT_FILTER_MAX: usize = 200;
+
 /// One audit entry: who did what to which object, from where, and why. Never a secret.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

@@ -15,7 +15,7 @@ mod outbox;
 pub use account::{
     ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest, RevokedSessions, SessionInfo, SessionList,
 };
-pub use audit::{AuditEntry, AuditPage, AuditVerification};
+pub use audit::{AuditEntry, AuditPage, AuditVerification, AUDIT_FILTER_MAX};
 pub use invitations::{
     AcceptInvitationRequest, CreateInvitationRequest, InvitationList, InvitationPreview, MemberInvitation,
 };

@@ -17,6 +17,7 @@ use agentry_services::vocab::OrgName;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 /// The organization page.
 #[component]
@@ -54,6 +55,7 @@ fn Organization(me: Me) -> impl IntoView {
                 <h1>{name}</h1>
                 <p class="muted">"Your role here: " <strong>{role.as_str()}</strong></p>
             </div>
+            {role.is_privileged().then(|| view! { <A href="/organization/audit" attr:class="btn btn--ghost">"Audit log"</A> })}
         </div>
         <div class="sections">
             {if role.is_admin() {
