@@ -140,6 +140,8 @@ impl Services {
         let role = state(&membership, "role", Role::parse)?;
         let mut tx = self.db().begin().await?;
         let (session, session_id) = self.insert_session(&mut tx, user_id, org_id, meta).await?;
+        let event = crate::security::user_event(user_id, Some(org_id), "user.login");
+        audit::record(&mut *tx, meta, event, self.now_ms()).await?;
         tx.commit().await?;
         let principal = Principal { user_id, org_id, role, credential: Credential::Session(session_id) };
         Ok((self.me(&principal).await?, session))
@@ -171,12 +173,20 @@ impl Services {
         Ok((NewSession { token, expires_at: to_time(expires) }, id))
     }
 
-    /// Ends a session. Unknown tokens are ignored: logging out twice is fine.
-    pub async fn logout(&self, session_token: &str) -> Result<(), ServiceError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+    /// Ends a session (audited in the session's organization). Unknown tokens are
+    /// ignored: logging out twice is fine.
+    pub async fn logout(&self, session_token: &str, meta: &RequestMeta) -> Result<(), ServiceError> {
+        let mut tx = self.db().begin().await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id, org_id")
             .bind(secrets::hash(session_token))
-            .execute(self.db().writer())
+            .fetch_optional(&mut *tx)
             .await?;
+        if let Some(row) = ended {
+            let (user_id, org_id): (i64, i64) = (row.try_get("user_id")?, row.try_get("org_id")?);
+            let event = crate::security::user_event(user_id, Some(org_id), "user.logout");
+            audit::record(&mut *tx, meta, event, self.now_ms()).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -67,6 +67,7 @@ mod services;
 pub mod store;
 
 pub use errors::{ErrorCode, FieldError};
+pub use states::{may_change_role, may_remove};
 
 #[cfg(feature = "server")]
 pub use {
@@ -78,7 +79,6 @@ pub use {
     credentials::Authenticated,
     error::ServiceError,
     invites::PendingQuery,
-    members::{may_change_role, may_remove},
     organizations::OrganizationChanges,
     plans::{Plan, PlanRequest},
     principal::{Credential, DelegatedScope, Presented, Principal, RequestMeta},

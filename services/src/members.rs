@@ -26,23 +26,7 @@ pub const DEFAULT_TOP: i64 = 50;
 /// Largest page size of the member list.
 pub const MAX_TOP: i64 = 200;
 
-/// May `actor` move a member from `from` to `to`?
-pub fn may_change_role(actor: Role, from: Role, to: Role) -> bool {
-    match actor {
-        Role::Owner => true,
-        Role::Admin => !from.is_admin() && !to.is_admin(),
-        Role::Operator | Role::Member => false,
-    }
-}
-
-/// May `actor` remove a member whose role is `target` (`own`: the member is the actor)?
-pub fn may_remove(actor: Role, target: Role, own: bool) -> bool {
-    own || match actor {
-        Role::Owner => true,
-        Role::Admin => !target.is_admin(),
-        Role::Operator | Role::Member => false,
-    }
-}
+pub use crate::states::{may_change_role, may_remove};
 
 fn member_not_found() -> ServiceError {
     ServiceError::new(ErrorCode::MemberNotFound, "No such member in this organization.")

@@ -22,7 +22,8 @@ use sqlx::Row;
 /// How long a reset link works, in milliseconds.
 const RESET_TTL_MS: i64 = 3600 * 1000;
 
-fn user_event(user_id: i64, org_id: Option<i64>, action: &str) -> Event<'_> {
+/// An event about the user `user_id` that they did themselves.
+pub(crate) fn user_event(user_id: i64, org_id: Option<i64>, action: &str) -> Event<'_> {
     Event {
         org_id,
         actor_user_id: Some(user_id),

@@ -63,6 +63,27 @@ impl Role {
     }
 }
 
+// The role rules, here rather than in `members.rs` so the pages (no `server` feature)
+// show exactly the controls the services allow.
+
+/// May `actor` move a member from `from` to `to`?
+pub fn may_change_role(actor: Role, from: Role, to: Role) -> bool {
+    match actor {
+        Role::Owner => true,
+        Role::Admin => !from.is_admin() && !to.is_admin(),
+        Role::Operator | Role::Member => false,
+    }
+}
+
+/// May `actor` remove a member whose role is `target` (`own`: the member is the actor)?
+pub fn may_remove(actor: Role, target: Role, own: bool) -> bool {
+    own || match actor {
+        Role::Owner => true,
+        Role::Admin => !target.is_admin(),
+        Role::Operator | Role::Member => false,
+    }
+}
+
 states!(
     /// Where an agent's identity stands.
     RegistrationState {

@@ -224,3 +224,32 @@ async fn two_instances_appending_to_one_chain_at_once_keep_it_linear_postgres() 
     assert_eq!(v["checked"].as_i64().unwrap(), i64::try_from(seqs.len()).unwrap());
     assert!(seqs.len() >= 80);
 }
+
+both!(logging_in_and_out_is_audited_in_the_sessions_organization, |app| {
+    let email = app.signup().await;
+    let org = app.org_id().await;
+    let other = agentry_tests::client();
+    let res = other
+        .post(app.url("/api/v1/auth/login"))
+        .header("origin", &app.base)
+        .header("user-agent", "login-test/2.0")
+        .json(&json!({"email": email, "password": agentry_tests::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = other.post(app.url("/api/v1/auth/logout")).header("origin", &app.base).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+    // Logging out again (no session any more) records nothing.
+    let res = other.post(app.url("/api/v1/auth/logout")).header("origin", &app.base).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+
+    let log = get(&app, &format!("/api/v1/organizations/{org}/audit?targetType=user")).await;
+    let actions: Vec<&str> = log["value"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["user.logout", "user.login", "user.signup"]);
+    let login = &log["value"][1];
+    assert_eq!(login["userAgent"], "login-test/2.0");
+    assert!(!login.to_string().contains(agentry_tests::PASSWORD));
+    let verify = get(&app, &format!("/api/v1/organizations/{org}/audit/verify")).await;
+    assert_eq!(verify["ok"], true);
+});

@@ -17,6 +17,7 @@ mod plans;
 mod proxy;
 mod races;
 mod registration;
+mod role_matrix;
 mod schema;
 mod seats;
 mod security;

@@ -2,39 +2,22 @@
 //! pending list) and the join page.
 
 use crate::error::AppError;
-use agentry_services::model::{InvitationList, InvitationPreview, MemberInvitation, Role};
+use agentry_services::model::{InvitationList, InvitationPreview, MemberInvitation};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use super::ctx;
 
-/// The current organization's open invitations, and the roles the viewer may offer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct InvitationsView {
-    /// The open invitations, newest first.
-    pub list: InvitationList,
-    /// The roles the viewer may invite people as.
-    pub may_offer: Vec<Role>,
-}
-
-/// The current organization's invitations, or `None` when nobody is signed in or the
+/// The current organization's open invitations, or `None` when nobody is signed in or the
 /// viewer may not manage invitations (operators and members).
 #[server(prefix = "/fn", endpoint = "invitations")]
-pub async fn list_invitations() -> Result<Option<InvitationsView>, AppError> {
+pub async fn list_invitations() -> Result<Option<InvitationList>, AppError> {
     let services = ctx::services()?;
     let Some(p) = ctx::principal(&services).await? else {
         return Ok(None);
     };
     match services.list_invitations(&p, &p.org_id.to_string()).await {
-        Ok(list) => {
-            let may_offer = Role::ALL
-                .iter()
-                .copied()
-                .filter(|r| agentry_services::may_change_role(p.role, Role::Member, *r))
-                .collect();
-            Ok(Some(InvitationsView { list, may_offer }))
-        }
+        Ok(list) => Ok(Some(list)),
         Err(e) if e.is(agentry_services::ErrorCode::NotAllowed) => Ok(None),
         Err(e) => Err(ctx::fail(e)),
     }
@@ -47,7 +30,10 @@ pub async fn invite_member(email: String, role: String) -> Result<MemberInvitati
     use agentry_services::vocab::{Email, Fields};
     let mut fields = Fields::default();
     let email = fields.take("email", Email::parse(&email));
-    let role = fields.take("role", Role::parse(role.trim()).ok_or(agentry_services::vocab::Invalid("Choose a role.")));
+    let role = fields.take(
+        "role",
+        agentry_services::model::Role::parse(role.trim()).ok_or(agentry_services::vocab::Invalid("Choose a role.")),
+    );
     let (Some(email), Some(role)) = (email, role) else {
         return Err(ctx::invalid(fields.0));
     };

@@ -97,7 +97,8 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
 pub async fn logout() -> Result<(), AppError> {
     let services = ctx::services()?;
     if let Some(agentry_services::Presented::Session(token)) = ctx::presented() {
-        services.logout(&token).await.map_err(ctx::fail)?;
+        let meta = ctx::request_meta().await;
+        services.logout(&token, &meta).await.map_err(ctx::fail)?;
     }
     ctx::set_cookie(&services.clear_session_cookie());
     leptos_axum::redirect("/login");

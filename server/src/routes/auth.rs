@@ -77,9 +77,9 @@ pub async fn login(State(s): State<AppState>, Meta(meta): Meta, Json(req): Json<
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "Signed out"),
         (status = 403, description = "A cookie-authenticated request from another site (csrf)", body = Problem, content_type = PROBLEM_JSON)))]
-pub async fn logout(State(s): State<AppState>, parts: Parts) -> ApiResult<Response> {
+pub async fn logout(State(s): State<AppState>, Meta(meta): Meta, parts: Parts) -> ApiResult<Response> {
     if let Some(Presented::Session(token)) = Presented::from_headers(&parts.headers) {
-        s.services.logout(&token).await?;
+        s.services.logout(&token, &meta).await?;
     }
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, s.services.clear_session_cookie())]).into_response())
 }

@@ -7,31 +7,39 @@
 use crate::api::{list_invitations, CancelInvitation, InviteMember, ResendInvitation};
 use crate::app::use_session;
 use crate::components::form::{action_error, FormStatus, TextField};
+use crate::error::AppError;
 use crate::format;
+use agentry_services::may_change_role;
 use agentry_services::model::{InvitationStatus, MemberInvitation, Role};
 use leptos::form::ActionForm;
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 
-/// The panel; it renders nothing for viewers who may not invite (operators and members).
+/// The panel, for owners and admins (`role` is the viewer's). The form stays put while
+/// the list below it updates, so focus stays where the user was; after a resend or a
+/// cancel (which redraw the list) it moves to the list's heading.
 #[component]
-pub fn InvitationsPanel() -> impl IntoView {
+pub fn InvitationsPanel(role: Role) -> impl IntoView {
     let session = use_session();
     let invite = ServerAction::<InviteMember>::new();
     let resend = ServerAction::<ResendInvitation>::new();
     let cancel = ServerAction::<CancelInvitation>::new();
-    let view_ = Resource::new(
+    let list = Resource::new(
         move || {
             (session.switch.version().get(), invite.version().get(), resend.version().get(), cancel.version().get())
         },
         |_| list_invitations(),
     );
     let notice = RwSignal::new(None::<Result<String, String>>);
-    let say = move |r: Option<Result<MemberInvitation, crate::error::AppError>>, done: &str| {
+    let heading = NodeRef::<html::H3>::new();
+    let say = move |r: Option<Result<MemberInvitation, AppError>>, done: &str| {
         if let Some(r) = r {
             notice.set(Some(match r {
                 Ok(i) => Ok(format!("{done} {}.", i.email)),
                 Err(e) => Err(e.user_message()),
             }));
+            if let Some(h) = heading.get_untracked() {
+                _ = h.focus();
+            }
         }
     };
     Effect::new(move |_| say(resend.value().get(), "A new link went to"));
@@ -41,31 +49,33 @@ pub fn InvitationsPanel() -> impl IntoView {
             notice.set(Some(Ok(format!("Invited {} as {}; the link is in their email.", i.email, i.role.as_str()))));
         }
     });
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match view_.await {
-                    Ok(Some(v)) => view! {
-                        <section class="panel" aria-labelledby="invitations-title">
-                            <h2 id="invitations-title">"Invite a member"</h2>
-                            <p class="notice" role="status" aria-live="polite">
-                                {move || notice.get().map(|n| match n {
-                                    Ok(n) => view! { <span class="alert alert--ok">{n}</span> }.into_any(),
-                                    Err(n) => view! { <span class="alert alert--error">{n}</span> }.into_any(),
-                                })}
-                            </p>
-                            <InviteForm invite may_offer=v.may_offer />
-                            <h3 id="pending-invitations-title">"Pending invitations"</h3>
-                            <PendingList list=v.list.value resend cancel />
-                        </section>
-                    }
-                    .into_any(),
-                    Ok(None) => ().into_any(),
-                    Err(e) => view! { <p class="alert alert--error" role="alert">{e.user_message()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
+    if !role.is_admin() {
+        return ().into_any();
     }
+    let may_offer: Vec<Role> = Role::ALL.iter().copied().filter(|&r| may_change_role(role, Role::Member, r)).collect();
+    view! {
+        <section class="panel" aria-labelledby="invitations-title">
+            <h2 id="invitations-title">"Invite a member"</h2>
+            <p class="notice" role="status" aria-live="polite">
+                {move || notice.get().map(|n| match n {
+                    Ok(n) => view! { <span class="alert alert--ok">{n}</span> }.into_any(),
+                    Err(n) => view! { <span class="alert alert--error">{n}</span> }.into_any(),
+                })}
+            </p>
+            <InviteForm invite may_offer />
+            <h3 id="pending-invitations-title" tabindex="-1" node_ref=heading>"Pending invitations"</h3>
+            <Transition fallback=|| view! { <p class="muted" role="status">"Loading invitations…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(Some(l)) => view! { <PendingList list=l.value resend cancel /> }.into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(e) => view! { <p class="alert alert--error" role="alert">{e.user_message()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
 }
 
 #[component]

@@ -65,7 +65,7 @@ fn Organization(me: Me) -> impl IntoView {
             }}
             <plan::PlanPanel org />
             <members::MembersPanel you />
-            <invitations::InvitationsPanel />
+            <invitations::InvitationsPanel role />
         </div>
     }
 }
