@@ -1,26 +1,11 @@
 // The hydrate bundle on the wire, and the API reference in the browser (issue 8).
 // Run through ./run.sh, which starts a server and sets AGENTRY_URL.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { chromium } from 'playwright-core';
+import { BASE, newContext } from './helpers.mjs';
 
-const BASE = process.env.AGENTRY_URL;
-if (!BASE) throw new Error('AGENTRY_URL is not set; run tests/e2e/run.sh');
 const BUDGET = 460_000; // bytes on the wire, brotli, wasm + JS
-
-let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--disable-quic', '--no-first-run'],
-  });
-});
-after(async () => {
-  await browser?.close();
-});
 
 /** GET with exactly these request headers; the body's bytes as sent (not decoded). */
 function rawGet(path, headers = {}) {
@@ -68,7 +53,7 @@ test('the hydrate bundle is content-hashed, precompressed and immutable', async 
 });
 
 test('the API reference renders from this server only, and "Try it out" calls the API', async () => {
-  const context = await browser.newContext({ baseURL: BASE });
+  const context = await newContext({ baseURL: BASE });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const problems = [];

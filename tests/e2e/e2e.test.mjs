@@ -1,63 +1,8 @@
 // Browser journeys through the Agentry web app, in Debian's Chromium via playwright-core.
 // Run through ./run.sh, which starts a server and sets AGENTRY_URL.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
-
-const BASE = process.env.AGENTRY_URL;
-if (!BASE) throw new Error('AGENTRY_URL is not set; run tests/e2e/run.sh');
-
-const PASSWORD = 'correct horse battery staple';
-const TIMEOUT = 15_000;
-
-let browser;
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/** A unique email per test run and purpose. */
-function uniqueEmail(tag) {
-  return `e2e-${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-}
-
-/**
- * A fresh context and page that records every console error and uncaught page error.
- * `allow` lists console messages that a test expects (matched as regular expressions).
- */
-async function openPage(options = {}, allow = []) {
-  const context = await browser.newContext({ baseURL: BASE, ...options });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !allow.some((re) => re.test(msg.text()))) {
-      problems.push(`console error on ${page.url()}: ${msg.text()}`);
-    }
-  });
-  page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
-  return { context, page, problems };
-}
-
-async function waitForHydration(page) {
-  await page.waitForSelector('body[data-hydrated="true"]', { state: 'attached' });
-}
+import { BASE, PASSWORD, openPage, uniqueEmail, waitForHydration } from './helpers.mjs';
 
 function path(page) {
   return new URL(page.url()).pathname;

@@ -1,4 +1,4 @@
-// Shared by the browser journeys of org.test.mjs and members.test.mjs: one Chromium per
+// Shared by every browser test file (e2e, org, members, bundle): one Chromium per
 // file, pages that record console errors and CSP violations, and the sign-up flow.
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -24,6 +24,11 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
+
+/** A bare browser context (no recording), for tests that watch the network themselves. */
+export function newContext(options) {
+  return browser.newContext(options);
+}
 
 export function uniqueEmail(tag) {
   return `e2e-${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;

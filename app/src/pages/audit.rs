@@ -121,22 +121,12 @@ fn Verdict(r: AuditVerification) -> impl IntoView {
 
 #[component]
 fn FiltersForm(f: AuditFilters, members: Vec<(i64, String)>, error: Option<AppError>) -> impl IntoView {
-    let actor = f.actor.clone();
-    let bad = move |name: &str| error.as_ref().and_then(|e| e.field_message(name));
-    let err = move |id: &'static str, m: Option<String>| {
-        let invalid = m.is_some().then_some("true");
-        (invalid, view! { <p class="field__error" id=id>{m}</p> })
-    };
-    let (action_bad, action_err) = err("audit-action-error", bad("action"));
-    let (actor_bad, actor_err) = err("audit-actor-error", bad("actor"));
-    let (type_bad, type_err) = err("audit-target-type-error", bad("targetType"));
-    let (id_bad, id_err) = err("audit-target-id-error", bad("targetId"));
-    let (since_bad, since_err) = err("audit-since-error", bad("since"));
-    let (until_bad, until_err) = err("audit-until-error", bad("until"));
+    let message = move |name: &str| error.as_ref().and_then(|e| e.field_message(name));
+    let actor_error = message("actor");
     let options = members
         .into_iter()
         .map(|(id, email)| {
-            let selected = actor == id.to_string();
+            let selected = f.actor == id.to_string();
             view! { <option value=id selected=selected>{email}</option> }
         })
         .collect_view();
@@ -145,48 +135,25 @@ fn FiltersForm(f: AuditFilters, members: Vec<(i64, String)>, error: Option<AppEr
             <h2 id="audit-filters-title">"Filters"</h2>
             <Form method="get" action=PATH attr:class="form filters">
                 <div class="filters__grid">
-                    <div class="field">
-                        <label for="audit-action">"Action"</label>
-                        <input id="audit-action" name="action" type="text" maxlength=AUDIT_FILTER_MAX value=f.action
-                            placeholder="member.role_changed" autocomplete="off"
-                            aria-invalid=action_bad aria-describedby="audit-action-error" />
-                    {action_err}
-                    </div>
+                    <Filter id="audit-action" name="action" label="Action" value=f.action.clone()
+                        placeholder="member.role_changed" error=message("action") />
                     <div class="field">
                         <label for="audit-actor">"By"</label>
                         <select id="audit-actor" name="actor"
-                            aria-invalid=actor_bad aria-describedby="audit-actor-error">
+                            aria-invalid=actor_error.is_some().then_some("true") aria-describedby="audit-actor-error">
                             <option value="" selected=f.actor.is_empty()>"Anyone"</option>
                             {options}
                         </select>
-                    {actor_err}
+                        <p class="field__error" id="audit-actor-error">{actor_error}</p>
                     </div>
-                    <div class="field">
-                        <label for="audit-target-type">"Object type"</label>
-                        <input id="audit-target-type" name="targetType" type="text" maxlength=AUDIT_FILTER_MAX
-                            value=f.target_type placeholder="member" autocomplete="off"
-                            aria-invalid=type_bad aria-describedby="audit-target-type-error" />
-                    {type_err}
-                    </div>
-                    <div class="field">
-                        <label for="audit-target-id">"Object id"</label>
-                        <input id="audit-target-id" name="targetId" type="text" maxlength=AUDIT_FILTER_MAX
-                            value=f.target_id autocomplete="off"
-                            aria-invalid=id_bad aria-describedby="audit-target-id-error" />
-                    {id_err}
-                    </div>
-                    <div class="field">
-                        <label for="audit-since">"From (UTC)"</label>
-                        <input id="audit-since" name="since" type="datetime-local" value=f.since
-                            aria-invalid=since_bad aria-describedby="audit-since-error" />
-                    {since_err}
-                    </div>
-                    <div class="field">
-                        <label for="audit-until">"Before (UTC)"</label>
-                        <input id="audit-until" name="until" type="datetime-local" value=f.until
-                            aria-invalid=until_bad aria-describedby="audit-until-error" />
-                    {until_err}
-                    </div>
+                    <Filter id="audit-target-type" name="targetType" label="Object type" value=f.target_type.clone()
+                        placeholder="member" error=message("targetType") />
+                    <Filter id="audit-target-id" name="targetId" label="Object id" value=f.target_id.clone()
+                        error=message("targetId") />
+                    <Filter id="audit-since" name="since" label="From (UTC)" kind="datetime-local"
+                        value=f.since.clone() error=message("since") />
+                    <Filter id="audit-until" name="until" label="Before (UTC)" kind="datetime-local"
+                        value=f.until.clone() error=message("until") />
                 </div>
                 <div class="row__actions">
                     <button type="submit" class="btn btn--primary">"Apply filters"</button>
@@ -194,6 +161,29 @@ fn FiltersForm(f: AuditFilters, members: Vec<(i64, String)>, error: Option<AppEr
                 </div>
             </Form>
         </section>
+    }
+}
+
+/// One labelled filter input with its error (the services' message for `name`).
+#[component]
+fn Filter(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] placeholder: &'static str,
+    error: Option<String>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let maxlength = (kind == "text").then_some(AUDIT_FILTER_MAX);
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id name=name type=kind maxlength=maxlength value=value placeholder=placeholder
+                autocomplete="off" aria-invalid=error.is_some().then_some("true") aria-describedby=error_id.clone() />
+            <p class="field__error" id=error_id>{error}</p>
+        </div>
     }
 }
 
