@@ -6,9 +6,11 @@
 //! the request parsers ([`inputs`]), the error catalogue ([`errors`]) and the wire types
 //! ([`model`]). The rest needs the `server` feature.
 
+pub mod definition;
 pub mod errors;
 pub mod inputs;
 pub mod model;
+pub mod odata;
 /// OpenAPI schemas of request fields, from the vocabulary's constants.
 #[cfg(feature = "server")]
 pub mod schemas;

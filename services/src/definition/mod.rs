@@ -1,0 +1,1 @@
+//! Agent definitions (variations): being written.

@@ -1,0 +1,1 @@
+//! OData query options (seed 002): being written.
