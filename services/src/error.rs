@@ -170,6 +170,8 @@ fn conflict_detail(code: ErrorCode) -> &'static str {
         ErrorCode::PublicKeyTaken => "An agent with this public key is already registered.",
         ErrorCode::InvitationPending => "An invitation to this address is already open: resend it instead.",
         ErrorCode::AlreadyMember => "Already a member of this organization.",
+        ErrorCode::SlugTaken => "Another agent of this organization has this slug.",
+        ErrorCode::TransferPending => "A transfer of this agent is already pending; cancel it first.",
         _ => "The request conflicts with the current state.",
     }
 }

@@ -141,6 +141,37 @@ catalogue! {
     /// Only registered agents have keys.
     AgentNotRegistered = ("agent_not_registered", 409, "Agent not registered"),
 
+    /// A `$filter`, `$orderby`, `$select`, `$top`, `$skip` or `$count` the server cannot
+    /// read; `param`, `position`, `expected` and `didYouMean` say where and why.
+    InvalidQueryOption = ("invalid_query_option", 400, "Invalid query option"),
+    /// A next link reused with another filter or sort, altered, or from another list.
+    CursorMismatch = ("cursor_mismatch", 400, "Cursor does not match the query"),
+    /// The field cannot be changed (`field` names it): `id`, `orgId`, `type`, `status`
+    /// and the timestamps; other read-only fields change through their own operations.
+    ImmutableField = ("immutable_field", 422, "Immutable field"),
+    /// The definition breaks a rule; `errors` points at each offending node.
+    InvalidDefinition = ("invalid_definition", 422, "Invalid definition"),
+    /// The agent is managed upstream (`source: sync`) and cannot be changed here.
+    AgentReadOnly = ("agent_read_only", 409, "Agent is read-only"),
+    /// The agent is deleted; it can be read but not changed.
+    AgentDeleted = ("agent_deleted", 409, "Agent deleted"),
+    /// Another live agent of the organization has this slug.
+    SlugTaken = ("slug_taken", 409, "Slug already taken"),
+    /// `If-Match` names another version of the agent; fetch it again.
+    PreconditionFailed = ("precondition_failed", 412, "Precondition failed"),
+    /// There is no draft to deploy: the draft is the active version.
+    NothingToDeploy = ("nothing_to_deploy", 409, "Nothing to deploy"),
+    /// The schedule needs a deployed cron trigger.
+    NoSchedule = ("no_schedule", 409, "No deployed schedule"),
+    /// No such version of this agent.
+    VariationNotFound = ("variation_not_found", 404, "Variation not found"),
+    /// No transfer of this agent is pending.
+    TransferNotFound = ("transfer_not_found", 404, "Transfer not found"),
+    /// A transfer of this agent is already pending; cancel it first.
+    TransferPending = ("transfer_pending", 409, "Transfer already pending"),
+    /// The same `Idempotency-Key` came with another body.
+    IdempotencyKeyReused = ("idempotency_key_reused", 422, "Idempotency key reused"),
+
     // --- Organizations and members ---------------------------------------------------------
     /// No such member in this organization.
     MemberNotFound = ("member_not_found", 404, "Member not found"),
@@ -192,6 +223,7 @@ impl ErrorCode {
             408 => ErrorCode::Timeout,
             409 => ErrorCode::Conflict,
             410 => ErrorCode::Gone,
+            412 => ErrorCode::PreconditionFailed,
             413 => ErrorCode::PayloadTooLarge,
             415 => ErrorCode::UnsupportedMediaType,
             422 => ErrorCode::InvalidBody,

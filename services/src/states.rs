@@ -135,6 +135,55 @@ states!(
     }
 );
 
+states!(
+    /// An agent's lifecycle (seed 003).
+    AgentStatus {
+        /// Never deployed.
+        Draft = "draft",
+        /// Deployed: has an active variation.
+        Active = "active",
+        /// Soft-deleted.
+        Deleted = "deleted",
+    }
+);
+
+states!(
+    /// What kind of automation an agent is; fixed at creation (seed 002's "may not convert
+    /// to or from a manager").
+    AgentType {
+        /// A single step.
+        Task = "task",
+        /// A multi-step graph (a DAG of steps).
+        Workflow = "workflow",
+    }
+);
+
+states!(
+    /// Who maintains an agent's definition.
+    AgentSource {
+        /// Edited here, through the API and the app.
+        Local = "local",
+        /// Managed by an upstream and read-only here (seed 002's synced agents).
+        Sync = "sync",
+    }
+);
+
+states!(
+    /// An agent ownership transfer's state.
+    TransferStatus {
+        /// Waiting for the recipient.
+        Pending = "pending",
+        /// The recipient accepted; the agent moved.
+        Accepted = "accepted",
+        /// The recipient declined.
+        Declined = "declined",
+        /// The requester or a manager cancelled it.
+        Cancelled = "cancelled",
+        /// Seven days passed.
+        Expired = "expired",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -111,7 +111,7 @@ impl Db {
         };
         let pool = options(backend, max_connections, false).connect(&url).await?;
         match backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
+            Backend::Sqlite => migrate_sqlite(&pool).await?,
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
         }
         let (writer, relaxed) = match backend {
@@ -144,6 +144,23 @@ impl Db {
     /// Checks that the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+}
+
+/// Runs the SQLite migrations on one connection with foreign keys off, as SQLite's
+/// procedure for rebuilding a table asks (sqlx runs each migration in a transaction, where
+/// the pragma cannot change): migration 7 rebuilds `agents`. Then checks every foreign
+/// key, and closes the connection, so no pooled connection runs without them.
+async fn migrate_sqlite(pool: &AnyPool) -> Result<(), OpenError> {
+    let mut conn = pool.acquire().await?;
+    conn.execute("PRAGMA foreign_keys = OFF").await?;
+    sqlx::migrate!("./migrations/sqlite").run(&mut *conn).await?;
+    let broken = sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut *conn).await?;
+    conn.close().await?;
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(OpenError::Sqlx(sqlx::Error::Protocol(format!("{} rows break a foreign key after migrating", broken.len()))))
     }
 }
 
@@ -189,6 +206,8 @@ const UNIQUE: &[(&str, &str, ErrorCode)] = &[
     ("agents_public_key_key", "agents.public_key", ErrorCode::PublicKeyTaken),
     ("memberships_pkey", "memberships.user_id, memberships.org_id", ErrorCode::AlreadyMember),
     ("member_invitations_open", "member_invitations.org_id, member_invitations.email", ErrorCode::InvitationPending),
+    ("agents_slug", "agents.org_id, agents.slug", ErrorCode::SlugTaken),
+    ("agent_transfers_pending", "agent_transfers.agent_id", ErrorCode::TransferPending),
 ];
 
 /// The catalogue code of a unique-constraint violation, by constraint name.

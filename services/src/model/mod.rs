@@ -4,14 +4,22 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use crate::states::{InvitationStatus, InviteStatus, RegistrationMode, RegistrationState, Role};
+pub use crate::states::{
+    AgentSource, AgentStatus, AgentType, InvitationStatus, InviteStatus, RegistrationMode, RegistrationState, Role,
+    TransferStatus,
+};
 
 mod account;
+mod agents;
 mod audit;
 mod invitations;
 mod invites;
 mod orgs;
 mod outbox;
+pub use agents::{
+    AccessConfig, AccessRule, Agent, AgentPage, CreateAgentRequest, DeployRequest, OwnershipTransfer,
+    PendingOwnershipTransfer, ToggleRequest, TransferList, TransferRequest, Variation, VariationDetail, VariationList,
+};
 pub use account::{
     ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest, RevokedSessions, SessionInfo, SessionList,
 };
