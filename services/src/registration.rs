@@ -225,6 +225,7 @@ impl Services {
             registration: RegistrationState::PendingInvite,
             mode: RegistrationMode::Invite,
             holds_seat: holds,
+            email: Some(email.as_str()),
         };
         let agent = insert_agent(&mut tx, agent, now).await?;
         let token = secrets::generate(secrets::INVITE_PREFIX);

@@ -4,7 +4,7 @@
 use crate::model::{RegisteredAgent, RegistrationMode, RegistrationState};
 use crate::store::batch::Batch;
 use crate::store::{state, to_time};
-use crate::vocab::{AgentName, Description, PublicKey, Reason};
+use crate::vocab::{AgentName, Description, PublicKey, Reason, Slug};
 use crate::{secrets, ServiceError};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -42,6 +42,23 @@ pub(crate) struct NewAgent<'a> {
     pub registration: RegistrationState,
     pub mode: RegistrationMode,
     pub holds_seat: bool,
+    /// The invite's address, for agents registered by invite.
+    pub email: Option<&'a str>,
+}
+
+/// A slug for a new agent: the name's slug and six random base-36 characters (seed 003's
+/// `customer-churn-agent-a3f`), so that agents may share a name. Two agents of one
+/// organization with the same name collide with a chance of one in 2 × 10⁹; the unique
+/// index decides (`slug_taken`).
+pub(crate) fn generated_slug(name: &str) -> Slug {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::thread_rng();
+    let suffix: String = (0..6).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect();
+    let base = Slug::from_name(name);
+    let keep = Slug::MAX - suffix.len() - 1;
+    let base = base.as_str().get(..keep.min(base.as_str().len())).unwrap_or("agent").trim_end_matches('-');
+    Slug::parse(&format!("{base}-{suffix}")).unwrap_or_else(|_| Slug::from_name(&suffix))
 }
 
 /// Inserts an agent. A public key that is already registered is a 409 `public_key_taken`
@@ -63,6 +80,8 @@ pub(crate) async fn insert_agent(
         .bind(a.public_key.to_base64())
         .bind(metadata)
         .bind(now)
+        .bind(generated_slug(a.name.as_str()).as_str())
+        .bind(a.email)
         .fetch_one(&mut **tx)
         .await?;
     Ok(agent_row(&row)?)
@@ -70,8 +89,8 @@ pub(crate) async fn insert_agent(
 
 fn insert_agent_sql() -> String {
     format!(
-        "INSERT INTO agents (uuid, org_id, owner_id, name, description, registration, holds_seat, public_key, metadata, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+        "INSERT INTO agents (uuid, org_id, owner_id, name, description, registration, holds_seat, public_key, metadata, created_at, updated_at, slug, email)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)
          RETURNING {AGENT_RETURNING}"
     )
 }
@@ -94,6 +113,8 @@ pub(crate) fn push_insert_agent(batch: &mut Batch, a: &NewAgent<'_>, uuid: &str,
             a.public_key.to_base64().into(),
             metadata.into(),
             now.into(),
+            generated_slug(a.name.as_str()).as_str().into(),
+            a.email.map(str::to_string).into(),
         ],
     )
 }

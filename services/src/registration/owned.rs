@@ -66,6 +66,7 @@ impl Services {
             registration: RegistrationState::Registered,
             mode,
             holds_seat: true,
+            email: None,
         };
         let inserted = push_insert_agent(&mut batch, &agent, &uuid, now);
         let (keyed, secret) = push_insert_agent_key(&mut batch, &uuid, now);
