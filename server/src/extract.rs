@@ -202,3 +202,64 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
         Ok(Meta(parts.extensions.get::<RequestMeta>().cloned().unwrap_or_default()))
     }
 }
+
+/// A merge patch sent only as `application/merge-patch+json` (RFC 7396; anything else,
+/// or none, is 415): the agent directory's `PATCH`.
+#[derive(Debug)]
+pub struct StrictMergePatch(pub serde_json::Value);
+
+impl<S: Send + Sync> FromRequest<S> for StrictMergePatch {
+    type Rejection = Rejection;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let media = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let media = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if media != MERGE_PATCH_JSON {
+            return Err(Rejection::from(Problem::new(
+                ErrorCode::UnsupportedMediaType,
+                "Send the patch as application/merge-patch+json (RFC 7396).",
+            )));
+        }
+        decode(&body(req, state).await?).map(StrictMergePatch)
+    }
+}
+
+/// `If-Match`: the revisions it admits, or `None` without the header (or with `*`).
+pub struct IfMatch(pub Option<Vec<i64>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(axum::http::header::IF_MATCH).map(|v| v.to_str().unwrap_or(""));
+        Ok(IfMatch(header.and_then(agentry_services::if_match_revisions)))
+    }
+}
+
+/// `If-None-Match`, as sent.
+pub struct IfNoneMatch(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfNoneMatch {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(axum::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+        Ok(IfNoneMatch(header.map(str::to_string)))
+    }
+}
+
+/// `Idempotency-Key`, as sent (checked by the services with the body).
+pub struct IdempotencyHeader(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyHeader {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.headers.get("idempotency-key") {
+            None => Ok(IdempotencyHeader(None)),
+            Some(v) => v.to_str().map(|s| IdempotencyHeader(Some(s.to_string()))).map_err(|_| {
+                Rejection::from(Problem::new(ErrorCode::Validation, "Idempotency-Key must be visible ASCII."))
+            }),
+        }
+    }
+}

@@ -1,7 +1,8 @@
 //! Periodic work every instance runs (each is safe on several instances at once):
 //! - about every second, sealing new audit rows onto their chains (`Services::seal_audit`);
 //! - every minute, giving back the seats of reservations whose registration died
-//!   (`Services::sweep_seat_reservations`).
+//!   (`Services::sweep_seat_reservations`), and forgetting idempotency keys older than a
+//!   day (`Services::sweep_idempotency_keys`).
 
 use agentry_services::Services;
 use std::time::Duration;
@@ -22,11 +23,16 @@ pub fn spawn(services: Services) -> JoinHandle<()> {
         seal.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = sweep.tick() => match services.sweep_seat_reservations().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(seats = n, "gave back the seats of abandoned reservations"),
-                    Err(e) => tracing::warn!(error = %e, "seat reservation sweep failed"),
-                },
+                _ = sweep.tick() => {
+                    match services.sweep_seat_reservations().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(seats = n, "gave back the seats of abandoned reservations"),
+                        Err(e) => tracing::warn!(error = %e, "seat reservation sweep failed"),
+                    }
+                    if let Err(e) = services.sweep_idempotency_keys().await {
+                        tracing::warn!(error = %e, "idempotency key sweep failed");
+                    }
+                }
                 _ = seal.tick() => if let Err(e) = services.seal_audit().await {
                     tracing::warn!(error = %e, "sealing the audit log failed");
                 },

@@ -3,7 +3,9 @@
 use crate::client_ip::TrustedProxies;
 use crate::middleware::{csrf, request_meta};
 use crate::problem::problemify;
-use crate::routes::{audit, auth, docs, health, invitations, keys, organizations, outbox, registration, security};
+use crate::routes::{
+    agents, audit, auth, docs, health, invitations, keys, organizations, outbox, registration, security, variations,
+};
 use crate::web;
 use agentry_services::mailer::{Mailer, Worker};
 use agentry_services::Services;
@@ -137,6 +139,10 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .merge(invitations::router())
         .merge(audit::router())
         .merge(security::router())
+        .merge(agents::router("/api/v1/agents"))
+        .merge(agents::router("/api/agents"))
+        .merge(variations::router("/api/v1/agents"))
+        .merge(variations::router("/api/agents"))
         .route("/api/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::reference))
         .route("/api", get(docs::reference))

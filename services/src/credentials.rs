@@ -139,7 +139,7 @@ impl Services {
                 &format!(
                     "SELECT {AGENT_COLS}, k.id AS key_id, k.last_used_at FROM agent_keys k JOIN agents a ON a.id = k.agent_id
                      WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $2)
-                       AND a.registration = 'registered'"
+                       AND a.registration = 'registered' AND a.enabled = 1 AND a.deleted_at IS NULL"
                 ),
                 secret,
             )

@@ -39,6 +39,12 @@ impl ServiceError {
         self
     }
 
+    /// Lists the invalid fields (for codes other than `validation` that carry them).
+    pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
+        self.fields = fields;
+        self
+    }
+
     /// The problem's extension members.
     pub fn extensions(&self) -> &serde_json::Map<String, serde_json::Value> {
         &self.extensions

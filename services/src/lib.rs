@@ -6,6 +6,7 @@
 //! the request parsers ([`inputs`]), the error catalogue ([`errors`]) and the wire types
 //! ([`model`]). The rest needs the `server` feature.
 
+pub mod catalog;
 pub mod definition;
 pub mod errors;
 pub mod inputs;
@@ -37,6 +38,8 @@ mod credentials;
 mod delegated;
 #[cfg(feature = "server")]
 mod error;
+#[cfg(feature = "server")]
+pub mod idempotency;
 #[cfg(feature = "server")]
 mod invitations;
 #[cfg(feature = "server")]
@@ -74,12 +77,14 @@ pub use states::{may_change_role, may_remove};
 #[cfg(feature = "server")]
 pub use {
     accounts::{NewSession, SESSION_COOKIE},
+    agents::{if_match_revisions, AgentView, View, ACCESS_USERS_MAX, VERSION_NAME_MAX, VERSION_NOTES_MAX},
     audit::{AuditFilterText, AuditQuery, AUDIT_DEFAULT_TOP, AUDIT_MAX_TOP},
     challenges::ip_prefix,
     clock::Clock,
     config::Config,
     credentials::Authenticated,
     error::ServiceError,
+    idempotency::IdempotencyKey,
     invites::PendingQuery,
     organizations::OrganizationChanges,
     plans::{Plan, PlanRequest},

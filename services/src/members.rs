@@ -196,7 +196,7 @@ async fn reassign(
     now: i64,
 ) -> Result<(), ServiceError> {
     let owned = sqlx::query(
-        "SELECT id, name FROM agents WHERE org_id = $1 AND owner_id = $2 AND registration <> 'revoked' ORDER BY id",
+        "SELECT id, name FROM agents WHERE org_id = $1 AND owner_id = $2 AND COALESCE(registration, '') <> 'revoked' AND deleted_at IS NULL ORDER BY id",
     )
     .bind(org_id)
     .bind(user_id)
@@ -221,13 +221,15 @@ async fn reassign(
     if to == user_id || role_in(tx, org_id, to).await?.is_none() {
         return Err(ServiceError::field("reassignTo", "reassignTo must be another member of this organization."));
     }
-    sqlx::query("UPDATE agents SET owner_id = $1, updated_at = $2 WHERE org_id = $3 AND owner_id = $4")
-        .bind(to)
-        .bind(now)
-        .bind(org_id)
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE agents SET owner_id = $1, updated_at = $2, revision = revision + 1 WHERE org_id = $3 AND owner_id = $4",
+    )
+    .bind(to)
+    .bind(now)
+    .bind(org_id)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

@@ -160,7 +160,10 @@ async fn migrate_sqlite(pool: &AnyPool) -> Result<(), OpenError> {
     if broken.is_empty() {
         Ok(())
     } else {
-        Err(OpenError::Sqlx(sqlx::Error::Protocol(format!("{} rows break a foreign key after migrating", broken.len()))))
+        Err(OpenError::Sqlx(sqlx::Error::Protocol(format!(
+            "{} rows break a foreign key after migrating",
+            broken.len()
+        ))))
     }
 }
 

@@ -6,6 +6,7 @@ mod accounts;
 mod api_keys;
 mod audit;
 mod cli;
+mod directory;
 mod docs;
 mod http_basics;
 mod invitations;

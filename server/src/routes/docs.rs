@@ -53,7 +53,26 @@ pub fn openapi() -> Doc {
     doc.merge(crate::routes::audit::ApiDoc::openapi());
     doc.merge(crate::routes::security::ApiDoc::openapi());
     doc.merge(crate::problem::CatalogueDoc::openapi());
+    let mut directory = crate::routes::agents::ApiDoc::openapi();
+    directory.merge(crate::routes::variations::ApiDoc::openapi());
+    doc.merge(seed_002_paths(&directory));
+    doc.merge(directory);
     doc
+}
+
+/// Seed 002 names "the /api/agents endpoints": the directory's `/api/v1/agents` paths,
+/// copied under `/api/agents` with `_v0` operation ids (ids must be unique).
+fn seed_002_paths(directory: &Doc) -> Doc {
+    let mut copy = directory.clone();
+    let paths = std::mem::take(&mut copy.paths.paths);
+    for (path, mut item) in paths {
+        let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for op in ops.into_iter().flatten() {
+            op.operation_id = op.operation_id.take().map(|id| format!("{id}_v0"));
+        }
+        copy.paths.paths.insert(path.replacen("/api/v1/agents", "/api/agents", 1), item);
+    }
+    copy
 }
 
 /// `GET /api/openapi.json`.

@@ -1,5 +1,6 @@
 //! REST handlers: each is one function that calls the services layer.
 
+pub mod agents;
 pub mod audit;
 pub mod auth;
 pub mod docs;
@@ -10,3 +11,4 @@ pub mod organizations;
 pub mod outbox;
 pub mod registration;
 pub mod security;
+pub mod variations;

@@ -1,7 +1,16 @@
 //! Agents: the organization's list, revocation and key rotation. Storage is `store.rs`;
 //! agent-key authentication is `credentials.rs`.
 
+mod changes;
+mod directory;
+mod list;
+mod record;
 pub(crate) mod store;
+mod variations;
+
+pub use changes::ACCESS_USERS_MAX;
+pub use directory::{if_match_revisions, AgentView};
+pub use variations::{View, VERSION_NAME_MAX, VERSION_NOTES_MAX};
 
 use crate::audit::{self, Event};
 use crate::errors::ErrorCode;
@@ -21,7 +30,8 @@ impl Services {
     /// The agents of the caller's current organization, oldest first.
     pub async fn list_agents(&self, p: &Principal) -> Result<Vec<AgentSummary>, ServiceError> {
         let rows = sqlx::query(
-            "SELECT id, name, registration, created_at, owner_id, holds_seat FROM agents WHERE org_id = $1 ORDER BY id",
+            "SELECT id, name, registration, created_at, owner_id, holds_seat FROM agents
+             WHERE org_id = $1 AND registration IS NOT NULL AND deleted_at IS NULL ORDER BY id",
         )
         .bind(p.org_id)
         .fetch_all(&self.db().pool)
@@ -42,12 +52,20 @@ impl Services {
 
     /// An agent of the caller's organization, or 404.
     async fn org_agent(&self, p: &Principal, agent_id: i64) -> Result<RegisteredAgent, ServiceError> {
-        let row = sqlx::query(&format!("SELECT {AGENT_COLS} FROM agents a WHERE a.id = $1 AND a.org_id = $2"))
-            .bind(agent_id)
-            .bind(p.org_id)
-            .fetch_optional(&self.db().pool)
-            .await?
-            .ok_or_else(not_found)?;
+        let row = sqlx::query(&format!(
+            "SELECT {AGENT_COLS} FROM agents a WHERE a.id = $1 AND a.org_id = $2 AND a.deleted_at IS NULL"
+        ))
+        .bind(agent_id)
+        .bind(p.org_id)
+        .fetch_optional(&self.db().pool)
+        .await?
+        .ok_or_else(not_found)?;
+        if row.try_get::<Option<String>, _>("registration")?.is_none() {
+            return Err(ServiceError::new(
+                ErrorCode::AgentNotRegistered,
+                "This agent has no identity yet: register one for it (POST /api/v1/registration/agent with agentId).",
+            ));
+        }
         Ok(agent_row(&row)?)
     }
 

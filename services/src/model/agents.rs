@@ -56,7 +56,9 @@ impl AccessConfig {
 
     /// May they use it?
     pub fn can_use(&self, role: Role, user_id: i64, owner_id: Option<i64>) -> bool {
-        self.can_manage(role, user_id, owner_id) || self.use_.roles.contains(&role) || self.use_.users.contains(&user_id)
+        self.can_manage(role, user_id, owner_id)
+            || self.use_.roles.contains(&role)
+            || self.use_.users.contains(&user_id)
     }
 }
 
@@ -300,4 +302,39 @@ pub struct OwnershipTransfer {
 pub struct TransferList {
     /// Pending transfers to the caller, newest first.
     pub value: Vec<OwnershipTransfer>,
+}
+
+/// The agent list's query options (seed 002), as written in the URL. Every value is
+/// parsed by the services; `$skiptoken` is the next link's signed cursor.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+pub struct AgentListQuery {
+    /// OData `$filter`, e.g. `status eq 'active' and contains(name, 'churn')`.
+    #[serde(rename = "$filter", default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// OData `$orderby`: comma-separated `field [asc|desc]`.
+    #[serde(rename = "$orderby", default, skip_serializing_if = "Option::is_none")]
+    pub orderby: Option<String>,
+    /// OData `$select`: comma-separated fields (`id` always comes too).
+    #[serde(rename = "$select", default, skip_serializing_if = "Option::is_none")]
+    pub select: Option<String>,
+    /// Rows per page: 0 to 1000, default 50.
+    #[serde(rename = "$top", default, skip_serializing_if = "Option::is_none")]
+    pub top: Option<String>,
+    /// Rows to skip: 0 to 1,000,000.
+    #[serde(rename = "$skip", default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<String>,
+    /// `true` adds `@odata.count`.
+    #[serde(rename = "$count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<String>,
+    /// The cursor of `@odata.nextLink`.
+    #[serde(rename = "$skiptoken", default, skip_serializing_if = "Option::is_none")]
+    pub skiptoken: Option<String>,
+    /// Exact email match, ignoring case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `true` includes deleted agents (owners and admins only).
+    #[serde(rename = "includeDeleted", default, skip_serializing_if = "Option::is_none")]
+    pub include_deleted: Option<String>,
 }

@@ -16,12 +16,12 @@ mod invitations;
 mod invites;
 mod orgs;
 mod outbox;
-pub use agents::{
-    AccessConfig, AccessRule, Agent, AgentPage, CreateAgentRequest, DeployRequest, OwnershipTransfer,
-    PendingOwnershipTransfer, ToggleRequest, TransferList, TransferRequest, Variation, VariationDetail, VariationList,
-};
 pub use account::{
     ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest, RevokedSessions, SessionInfo, SessionList,
+};
+pub use agents::{
+    AccessConfig, AccessRule, Agent, AgentListQuery, AgentPage, CreateAgentRequest, DeployRequest, OwnershipTransfer,
+    PendingOwnershipTransfer, ToggleRequest, TransferList, TransferRequest, Variation, VariationDetail, VariationList,
 };
 pub use audit::{AuditEntry, AuditPage, AuditVerification, AUDIT_FILTER_MAX};
 pub use invitations::{

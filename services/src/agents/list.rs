@@ -1,0 +1,271 @@
+//! The agent list (seed 002): OData `$filter`, `$orderby`, `$select`, `$top`, `$skip`,
+//! `$count` and `email=`, over [`AGENT_FIELDS`]. Pages continue with a signed keyset cursor
+//! (`$skiptoken`) bound to the filter and the sort; ties break by id, so the pages stay
+//! stable while agents are added.
+
+use super::record::{AgentRecord, RECORD_COLS, RECORD_FROM};
+use crate::catalog::AGENT_FIELDS;
+use crate::errors::ErrorCode;
+use crate::model::{AgentListQuery, AgentPage};
+use crate::odata::{self, Budget, Dialect, ODataError, OrderKey, SqlValue};
+use crate::principal::Principal;
+use crate::store::Backend;
+use crate::vocab::Email;
+use crate::{ServiceError, Services};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+
+/// An OData error as a 400 problem with `param`, `position`, `expected` and `didYouMean`.
+pub(crate) fn odata_problem(e: ODataError) -> ServiceError {
+    let message = e.message.clone();
+    ServiceError::new(ErrorCode::InvalidQueryOption, e.to_string())
+        .with_fields(vec![crate::errors::FieldError::new(e.param, message)])
+        .with_extension("param", e.param.into())
+        .with_extension("position", e.position.into())
+        .with_extension("expected", e.expected.clone().into())
+        .with_extension("didYouMean", e.did_you_mean.clone().map_or(Value::Null, Value::String))
+}
+
+fn dialect(b: Backend) -> Dialect {
+    match b {
+        Backend::Sqlite => Dialect::Sqlite,
+        Backend::Postgres => Dialect::Postgres,
+    }
+}
+
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    binds: &'q [SqlValue],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for b in binds {
+        q = match b {
+            SqlValue::Text(s) => q.bind(s.as_str()),
+            SqlValue::Int(i) => q.bind(*i),
+            SqlValue::Float(f) => q.bind(*f),
+            SqlValue::Null => q.bind(Option::<i64>::None),
+        };
+    }
+    q
+}
+
+/// The value of a sortable field in a row, for the cursor.
+fn sort_value(r: &AgentRecord, name: &str) -> SqlValue {
+    let text = |s: &str| SqlValue::Text(s.to_string());
+    let opt_int = |v: Option<i64>| v.map_or(SqlValue::Null, SqlValue::Int);
+    match name {
+        "id" => SqlValue::Int(r.id),
+        "slug" => text(&r.slug),
+        "name" => text(&r.name),
+        "email" => r.email.as_deref().map_or(SqlValue::Null, text),
+        "status" => text(r.status.as_str()),
+        "type" => text(r.agent_type.as_str()),
+        "source" => text(r.source.as_str()),
+        "enabled" => SqlValue::Int(i64::from(r.enabled)),
+        "registration" => r.registration.map_or(SqlValue::Null, |s| text(s.as_str())),
+        "ownerId" => opt_int(r.owner_id),
+        "scheduleEnabled" => SqlValue::Int(i64::from(r.schedule_enabled)),
+        "createdAt" => SqlValue::Int(r.created_at),
+        "updatedAt" => SqlValue::Int(r.updated_at),
+        "deletedAt" => opt_int(r.deleted_at),
+        _ => SqlValue::Null,
+    }
+}
+
+fn to_json(v: &SqlValue) -> Value {
+    match v {
+        SqlValue::Text(s) => Value::String(s.clone()),
+        SqlValue::Int(i) => (*i).into(),
+        SqlValue::Float(f) => (*f).into(),
+        SqlValue::Null => Value::Null,
+    }
+}
+
+fn from_json(v: &Value) -> Option<SqlValue> {
+    match v {
+        Value::String(s) => Some(SqlValue::Text(s.clone())),
+        Value::Number(n) => n.as_i64().map(SqlValue::Int),
+        Value::Null => Some(SqlValue::Null),
+        _ => None,
+    }
+}
+
+impl Services {
+    fn cursor_mac(&self, payload: &[u8]) -> Vec<u8> {
+        <Hmac<Sha256> as Mac>::new_from_slice(self.secret())
+            .map(|m| m.chain_update(b"agentry-cursor/v1").chain_update(payload).finalize().into_bytes().to_vec())
+            .unwrap_or_default()
+    }
+
+    fn sign_cursor(&self, query: &str, last: &[SqlValue], id: i64) -> String {
+        let payload = serde_json::json!({ "q": query, "k": last.iter().map(to_json).collect::<Vec<_>>(), "id": id });
+        let payload = payload.to_string();
+        let mac = self.cursor_mac(payload.as_bytes());
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(&mac[..16]))
+    }
+
+    /// The cursor's sort values and id; 400 when it was altered or made for another query.
+    fn open_cursor(&self, token: &str, query: &str, keys: usize) -> Result<(Vec<SqlValue>, i64), ServiceError> {
+        let bad = || {
+            ServiceError::new(
+                ErrorCode::CursorMismatch,
+                "This $skiptoken belongs to another filter or sort, or was altered; start again from the first page.",
+            )
+        };
+        let (payload, mac) = token.split_once('.').ok_or_else(bad)?;
+        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| bad())?;
+        let mac = URL_SAFE_NO_PAD.decode(mac).map_err(|_| bad())?;
+        let expected = self.cursor_mac(&payload);
+        if mac.len() != 16 || !crate::secrets::ct_eq(&mac, &expected[..16]) {
+            return Err(bad());
+        }
+        let v: Value = serde_json::from_slice(&payload).map_err(|_| bad())?;
+        if v.get("q").and_then(Value::as_str) != Some(query) {
+            return Err(bad());
+        }
+        let last: Vec<SqlValue> =
+            v.get("k").and_then(Value::as_array).map(|a| a.iter().filter_map(from_json).collect()).ok_or_else(bad)?;
+        let id = v.get("id").and_then(Value::as_i64).ok_or_else(bad)?;
+        if last.len() != keys {
+            return Err(bad());
+        }
+        Ok((last, id))
+    }
+
+    /// `GET /api/agents`: the caller's organization's agents, filtered, sorted and paged.
+    /// `base` is the list's path, for the next link.
+    pub async fn list_agents_odata(
+        &self,
+        p: &Principal,
+        q: &AgentListQuery,
+        base: &str,
+    ) -> Result<AgentPage, ServiceError> {
+        let reg = &AGENT_FIELDS;
+        let filter = q
+            .filter
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| odata::parse_filter(s, reg, &Budget::default()))
+            .transpose()
+            .map_err(odata_problem)?;
+        let order: Vec<OrderKey> = match q.orderby.as_deref().filter(|s| !s.trim().is_empty()) {
+            Some(s) => odata::parse_orderby(s, reg).map_err(odata_problem)?,
+            None => Vec::new(),
+        };
+        let select = match q.select.as_deref().filter(|s| !s.trim().is_empty()) {
+            Some(s) => Some(odata::parse_select(s, reg).map_err(odata_problem)?),
+            None => None,
+        };
+        let top = odata::parse_top(q.top.as_deref(), odata::DEFAULT_TOP, odata::MAX_TOP).map_err(odata_problem)?;
+        let skip = odata::parse_skip(q.skip.as_deref()).map_err(odata_problem)?;
+        let count = odata::parse_count(q.count.as_deref()).map_err(odata_problem)?;
+        let include_deleted = match q.include_deleted.as_deref() {
+            None | Some("false") => false,
+            Some("true") if p.role.is_admin() => true,
+            Some("true") => {
+                return Err(ServiceError::not_allowed("Only owners and admins may list deleted agents."));
+            }
+            Some(_) => return Err(ServiceError::field("includeDeleted", "includeDeleted must be true or false.")),
+        };
+        let email = match q.email.as_deref() {
+            Some(e) => Some(Email::parse(e).map_err(|e| ServiceError::field("email", e.0))?),
+            None => None,
+        };
+        let extra = format!("deleted={include_deleted};email={}", email.as_ref().map_or("", |e| e.as_str()));
+        let canonical = odata::canonical(filter.as_ref(), &order, &extra);
+        let d = dialect(self.db().backend);
+        let now = self.now_ms();
+
+        // $1 now, $2 org, then the email, the filter and the cursor in that order.
+        let mut binds: Vec<SqlValue> = vec![SqlValue::Int(now), SqlValue::Int(p.org_id)];
+        let mut conds = vec!["a.org_id = $2".to_string()];
+        if !include_deleted {
+            conds.push("a.deleted_at IS NULL".into());
+        }
+        if let Some(e) = &email {
+            binds.push(SqlValue::Text(e.as_str().to_string()));
+            conds.push(format!("a.email = ${}", binds.len()));
+        }
+        if let Some(f) = &filter {
+            let frag = odata::filter_sql(f, d, binds.len() + 1);
+            conds.push(format!("({})", frag.sql));
+            binds.extend(frag.binds);
+        }
+        let counted = if count { Some(self.count_agents(&conds, &binds).await?) } else { None };
+        if let Some(token) = &q.skiptoken {
+            let (last, id) = self.open_cursor(token, &canonical, order.len())?;
+            let frag = odata::after_sql(&order, reg, &last, id, d, binds.len() + 1);
+            conds.push(format!("({})", frag.sql));
+            binds.extend(frag.binds);
+        }
+        let limit = i64::from(top) + 1;
+        let sql = format!(
+            "SELECT {RECORD_COLS} FROM {RECORD_FROM} WHERE {} {} LIMIT {limit} OFFSET {skip}",
+            conds.join(" AND "),
+            odata::order_sql(&order, reg),
+        );
+        let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&self.db().pool).await?;
+        let mut recs = rows.iter().map(AgentRecord::from_row).collect::<Result<Vec<_>, _>>()?;
+        let more = recs.len() > usize::try_from(top).unwrap_or(usize::MAX);
+        recs.truncate(usize::try_from(top).unwrap_or(usize::MAX));
+        let next_link = match (more, recs.last()) {
+            (true, Some(last)) => {
+                let values: Vec<SqlValue> = order.iter().map(|k| sort_value(last, k.field.name)).collect();
+                Some(next_link(base, q, &self.sign_cursor(&canonical, &values, last.id)))
+            }
+            _ => None,
+        };
+        let value = recs
+            .iter()
+            .map(|r| {
+                let full = serde_json::to_value(r.view(p)).map_err(ServiceError::internal)?;
+                Ok(match (&select, full) {
+                    (Some(fields), Value::Object(mut m)) => {
+                        let mut out = serde_json::Map::new();
+                        out.insert("id".into(), m.remove("id").unwrap_or(Value::Null));
+                        for f in fields {
+                            out.insert(f.name.into(), m.remove(f.name).unwrap_or(Value::Null));
+                        }
+                        Value::Object(out)
+                    }
+                    (_, full) => full,
+                })
+            })
+            .collect::<Result<Vec<_>, ServiceError>>()?;
+        Ok(AgentPage { value, count: counted, next_link })
+    }
+
+    async fn count_agents(&self, conds: &[String], binds: &[SqlValue]) -> Result<i64, ServiceError> {
+        // `$1` (now) is not needed to count; it is named so that the numbers line up.
+        let sql =
+            format!("SELECT COUNT(*) FROM agents a WHERE CAST($1 AS BIGINT) IS NOT NULL AND {}", conds.join(" AND "));
+        let n: i64 = bind_all(sqlx::query(&sql), binds)
+            .fetch_one(&self.db().pool)
+            .await
+            .and_then(|r| sqlx::Row::try_get(&r, 0))?;
+        Ok(n)
+    }
+}
+
+/// The list's URL with the same options and the cursor.
+fn next_link(base: &str, q: &AgentListQuery, token: &str) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    let pairs = [
+        ("$filter", &q.filter),
+        ("$orderby", &q.orderby),
+        ("$select", &q.select),
+        ("$top", &q.top),
+        ("$count", &q.count),
+        ("email", &q.email),
+        ("includeDeleted", &q.include_deleted),
+    ];
+    for (k, v) in pairs {
+        if let Some(v) = v {
+            s.append_pair(k, v);
+        }
+    }
+    s.append_pair("$skiptoken", token);
+    format!("{base}?{}", s.finish())
+}
