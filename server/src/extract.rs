@@ -67,7 +67,16 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for MergePat
                 "Send the patch as application/merge-patch+json (or application/json).",
             )));
         }
-        decode(&body(req, state).await?).map(MergePatch)
+        let patch: serde_json::Value = decode(&body(req, state).await?)?;
+        if !patch.is_object() {
+            return Err(Rejection::from(Problem::new(
+                ErrorCode::InvalidBody,
+                "A merge patch is a JSON object of the fields to change.",
+            )));
+        }
+        serde_json::from_value(patch)
+            .map(MergePatch)
+            .map_err(|e| Rejection::from(Problem::new(ErrorCode::InvalidBody, e.to_string())))
     }
 }
 

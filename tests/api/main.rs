@@ -7,6 +7,7 @@ mod api_keys;
 mod audit;
 mod cli;
 mod directory;
+mod directory_list;
 mod docs;
 mod http_basics;
 mod invitations;

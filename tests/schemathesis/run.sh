@@ -66,7 +66,7 @@ key="$(curl -fsS -b "$jar" -H 'Content-Type: application/json' "$base/api/v1/api
 # From the scratch folder: schemathesis keeps its example database in ./.schemathesis, and
 # a fresh one each time keeps runs reproducible.
 run() {
-  (cd "$work" && "$VENV/bin/schemathesis" run "$base/api/openapi.json" --seed "$SEED" --max-examples "$EXAMPLES" \
+  (cd "$work" && "$VENV/bin/schemathesis" --config-file "$ROOT/tests/schemathesis/schemathesis.toml" run "$base/api/openapi.json" --seed "$SEED" --max-examples "$EXAMPLES" \
     --checks "$CHECKS" --workers 2 --no-color "$@")
 }
 status=0

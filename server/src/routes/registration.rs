@@ -229,7 +229,8 @@ pub async fn cancel_invite(
     responses(OptionalJsonBody, Unauthenticated, (status = 200, description = "Agent revoked", body = AgentRevokeResponse),
         (status = 400, description = "Malformed JSON, an invalid agent id, or a reason too long", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "Forbidden, or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "Agent not found", body = Problem, content_type = PROBLEM_JSON)),
+        (status = 404, description = "Agent not found", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "A definition without an identity has nothing to revoke (agent_not_registered)", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn revoke(
     State(s): State<AppState>,

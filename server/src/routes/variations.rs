@@ -61,7 +61,7 @@ pub async fn get_draft(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<
 /// every problem points at its node.
 #[utoipa::path(put, path = "/api/v1/agents/{id}/draft", tag = "agents", operation_id = "put_agent_draft",
     params(("id" = i64, Path, description = "Numeric agent id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
-    request_body(content = Value, description = "{trigger, workflowStructure, agentSelection}"),
+    request_body(content = serde_json::Map<String, Value>, description = "{trigger, workflowStructure, agentSelection}"),
     responses(Unauthenticated, (status = 200, description = "The saved draft", body = Variation),
         (status = 400, description = "Malformed JSON or a non-numeric id", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "You may not manage this agent (not_allowed), or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),

@@ -143,6 +143,19 @@ impl Services {
         base: &str,
     ) -> Result<AgentPage, ServiceError> {
         let reg = &AGENT_FIELDS;
+        // An empty option is an absent one (`?$top=&$filter=`), as forms send them.
+        let blank = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let q = &AgentListQuery {
+            filter: blank(&q.filter),
+            orderby: blank(&q.orderby),
+            select: blank(&q.select),
+            top: blank(&q.top),
+            skip: blank(&q.skip),
+            count: blank(&q.count),
+            skiptoken: blank(&q.skiptoken),
+            email: blank(&q.email),
+            include_deleted: blank(&q.include_deleted),
+        };
         let filter = q
             .filter
             .as_deref()
