@@ -2,7 +2,8 @@
 //! - about every second, sealing new audit rows onto their chains (`Services::seal_audit`);
 //! - every minute, giving back the seats of reservations whose registration died
 //!   (`Services::sweep_seat_reservations`), and forgetting idempotency keys older than a
-//!   day (`Services::sweep_idempotency_keys`).
+//!   day (`Services::sweep_idempotency_keys`), and expiring ownership transfers older than
+//!   seven days (`Services::sweep_transfers`).
 
 use agentry_services::Services;
 use std::time::Duration;
@@ -28,6 +29,11 @@ pub fn spawn(services: Services) -> JoinHandle<()> {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(seats = n, "gave back the seats of abandoned reservations"),
                         Err(e) => tracing::warn!(error = %e, "seat reservation sweep failed"),
+                    }
+                    match services.sweep_transfers().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(transfers = n, "expired lapsed ownership transfers"),
+                        Err(e) => tracing::warn!(error = %e, "ownership transfer sweep failed"),
                     }
                     if let Err(e) = services.sweep_idempotency_keys().await {
                         tracing::warn!(error = %e, "idempotency key sweep failed");

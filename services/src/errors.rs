@@ -140,6 +140,8 @@ catalogue! {
     AgentNotPending = ("agent_not_pending", 409, "Agent not pending"),
     /// Only registered agents have keys.
     AgentNotRegistered = ("agent_not_registered", 409, "Agent not registered"),
+    /// Registration with `agentId` names an agent that already has an identity.
+    AgentHasIdentity = ("agent_has_identity", 409, "Agent already has an identity"),
 
     /// A `$filter`, `$orderby`, `$select`, `$top`, `$skip` or `$count` the server cannot
     /// read; `param`, `position`, `expected` and `didYouMean` say where and why.

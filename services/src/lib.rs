@@ -77,7 +77,10 @@ pub use states::{may_change_role, may_remove};
 #[cfg(feature = "server")]
 pub use {
     accounts::{NewSession, SESSION_COOKIE},
-    agents::{if_match_revisions, AgentView, View, ACCESS_USERS_MAX, VERSION_NAME_MAX, VERSION_NOTES_MAX},
+    agents::{
+        if_match_revisions, AgentView, View, ACCESS_USERS_MAX, TRANSFER_MESSAGE_MAX, TRANSFER_TTL_MS, VERSION_NAME_MAX,
+        VERSION_NOTES_MAX,
+    },
     audit::{AuditFilterText, AuditQuery, AUDIT_DEFAULT_TOP, AUDIT_MAX_TOP},
     challenges::ip_prefix,
     clock::Clock,

@@ -145,6 +145,17 @@ impl Services {
             return Err(last_owner());
         }
         reassign(&mut tx, org_id, user_id, reassign_to, now).await?;
+        // Transfers to a member who leaves, or of agents they owned, can no longer complete.
+        sqlx::query(
+            "UPDATE agent_transfers SET status = 'cancelled', resolved_at = $1, resolved_by = $2
+             WHERE org_id = $3 AND status = 'pending' AND (to_user_id = $4 OR from_user_id = $4)",
+        )
+        .bind(now)
+        .bind(p.user_id)
+        .bind(org_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
             .bind(org_id)
             .bind(user_id)

@@ -40,6 +40,8 @@ pub struct Registration {
     pub challenge_id: uuid::Uuid,
     /// The solution's nonces.
     pub nonces: Vec<u64>,
+    /// The existing agent (a definition without an identity) that gets this identity.
+    pub agent_id: Option<i64>,
 }
 
 impl Registration {
@@ -59,7 +61,7 @@ impl Registration {
         };
         let nonces = pow_wasm::parse_nonces(&req.solution.nonces)
             .map_err(|e| ServiceError::new(ErrorCode::InvalidSolution, format!("The solution is invalid: {e}.")))?;
-        Ok(Registration { identity, challenge_id, nonces })
+        Ok(Registration { identity, challenge_id, nonces, agent_id: req.agent_id })
     }
 }
 
@@ -155,6 +157,12 @@ impl Services {
             if let Some(seat) = seat {
                 self.release_seat(seat).await;
             }
+            if reg.agent_id.is_some() {
+                return Err(ServiceError::field(
+                    "agentId",
+                    "agentId is for registering with your own session or key (the owner flow), not an invite.",
+                ));
+            }
             let email = reg.identity.owner_email.clone().ok_or_else(|| {
                 ServiceError::field("ownerEmail", "An invite challenge needs the owner's email address.")
             })?;
@@ -186,7 +194,11 @@ impl Services {
                     ));
                 }
             }
-            self.register_owned(p, &reg, meta, limits, seat).await?
+            let target = match reg.agent_id {
+                Some(id) => Some(self.identity_target(p, id).await?),
+                None => None,
+            };
+            self.register_owned(p, &reg, target, meta, limits, seat).await?
         };
         Ok(response)
     }

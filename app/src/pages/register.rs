@@ -144,6 +144,7 @@ fn RegisterFlow(signed_in: bool, difficulty: Option<u32>) -> impl IntoView {
             name: name.get_untracked(),
             description: Some(description.get_untracked()).filter(|d| !d.trim().is_empty()),
             owner_email: (!signed_in).then(|| owner_email.get_untracked()),
+            agent_id: None,
         };
         step.set(Step::Challenge);
         spawn_local(async move {

@@ -55,6 +55,8 @@ pub fn openapi() -> Doc {
     doc.merge(crate::problem::CatalogueDoc::openapi());
     let mut directory = crate::routes::agents::ApiDoc::openapi();
     directory.merge(crate::routes::variations::ApiDoc::openapi());
+    directory.merge(crate::routes::transfers::ApiDoc::openapi());
+    doc.merge(crate::routes::transfers::InboxDoc::openapi());
     doc.merge(seed_002_paths(&directory));
     doc.merge(directory);
     doc

@@ -11,4 +11,5 @@ pub mod organizations;
 pub mod outbox;
 pub mod registration;
 pub mod security;
+pub mod transfers;
 pub mod variations;

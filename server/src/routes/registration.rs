@@ -101,14 +101,15 @@ pub async fn challenge(
 /// Validate a proof-of-work solution and register a new agent.
 ///
 /// Owners get the agent key at once when a seat is free; with an invite challenge the
-/// agent waits for its owner to confirm an emailed link.
+/// agent waits for its owner to confirm an emailed link. With `agentId`, the identity goes
+/// to an existing agent without one (created with `POST /api/agents`) that you may manage.
 #[utoipa::path(post, path = "/api/v1/registration/agent", tag = "agents", request_body = AgentRegistrationRequest,
     responses(JsonBody, RateLimited, (status = 201, description = "Agent registered (or invite pending)", body = AgentRegistrationResponse),
         (status = 400, description = "Malformed JSON, invalid fields, or an invalid, expired or foreign PoW solution", body = Problem, content_type = PROBLEM_JSON),
         (status = 401, description = "A credential that is not valid (or an owner challenge without one)", body = Problem, content_type = PROBLEM_JSON),
-        (status = 403, description = "Seat capacity or delegated-token constraints prevented registration, or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
-        (status = 404, description = "Challenge not found", body = Problem, content_type = PROBLEM_JSON),
-        (status = 409, description = "Conflict: challenge already solved or public key registered", body = Problem, content_type = PROBLEM_JSON)),
+        (status = 403, description = "Seat capacity or delegated-token constraints prevented registration, you may not manage the agent agentId names (not_allowed), or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Challenge not found, or no agent agentId in your organization (agent_not_found)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "Conflict: challenge already solved or public key registered; the agent agentId names already has an identity (agent_has_identity), is deleted (agent_deleted) or synced (agent_read_only)", body = Problem, content_type = PROBLEM_JSON)),
     security((), ("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn register(
     State(s): State<AppState>,

@@ -6,10 +6,12 @@ mod directory;
 mod list;
 mod record;
 pub(crate) mod store;
+mod transfers;
 mod variations;
 
 pub use changes::ACCESS_USERS_MAX;
 pub use directory::{if_match_revisions, AgentView};
+pub use transfers::{TRANSFER_MESSAGE_MAX, TRANSFER_TTL_MS};
 pub use variations::{View, VERSION_NAME_MAX, VERSION_NOTES_MAX};
 
 use crate::audit::{self, Event};

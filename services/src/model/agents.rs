@@ -261,9 +261,11 @@ pub struct VariationList {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TransferRequest {
     /// The recipient: a member of the organization.
+    #[cfg_attr(feature = "server", schema(minimum = 1))]
     pub to_user_id: i64,
-    /// A note to the recipient.
+    /// A note to the recipient (at most 1000 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 1000))]
     pub message: Option<String>,
 }
 

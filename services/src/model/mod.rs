@@ -207,6 +207,13 @@ pub struct AgentRegistrationRequest {
     #[serde(default)]
     #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::owner_email))]
     pub owner_email: Option<String>,
+    /// Only for the owner flow: give this identity to an existing agent of your
+    /// organization that you may manage and that has none yet (one created with
+    /// `POST /api/agents`). It keeps its name and description. Without it, registration
+    /// creates a new agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(minimum = 1))]
+    pub agent_id: Option<i64>,
 }
 
 /// An agent identity as registration reports it.

@@ -8,9 +8,10 @@
 //! seat is reserved before the batch and the batch only turns it into the agent's seat
 //! (`seats.rs`), so the organization's row is not held across the commit's flush.
 
-use crate::agents::store::{agent_row, push_insert_agent, push_insert_agent_key, NewAgent};
+use crate::agents::store::{agent_row, push_insert_agent, push_insert_agent_key, NewAgent, AGENT_RETURNING};
 use crate::audit::{self, Event};
 use crate::challenges::{self, used};
+use crate::errors::ErrorCode;
 use crate::model::{AgentRegistrationResponse, RegistrationMode, RegistrationState};
 use crate::principal::{Credential, Principal, RequestMeta};
 use crate::rate_limit::Limit;
@@ -28,16 +29,17 @@ impl Services {
         &self,
         p: &Principal,
         reg: &super::Registration,
+        target: Option<Target>,
         meta: &RequestMeta,
         limits: &[Limit],
         reserved: Option<seats::Seat>,
     ) -> Result<AgentRegistrationResponse, ServiceError> {
         // A seat reserved by the caller is the caller's to give back on failure.
         if let Some(seat) = reserved {
-            return self.register_seated(p, reg, meta, limits, seat).await;
+            return self.register_seated(p, reg, target, meta, limits, seat).await;
         }
         let seat = self.seat_for(p.org_id).await?;
-        let result = self.register_seated(p, reg, meta, limits, seat).await;
+        let result = self.register_seated(p, reg, target, meta, limits, seat).await;
         if result.is_err() {
             self.release_seat(seat).await;
         }
@@ -48,13 +50,14 @@ impl Services {
         &self,
         p: &Principal,
         reg: &super::Registration,
+        target: Option<Target>,
         meta: &RequestMeta,
         limits: &[Limit],
         seat: seats::Seat,
     ) -> Result<AgentRegistrationResponse, ServiceError> {
         let now = self.now_ms();
         let mode = if p.delegated().is_some() { RegistrationMode::Delegated } else { RegistrationMode::Owner };
-        let uuid = uuid::Uuid::new_v4().to_string();
+        let uuid = target.as_ref().map_or_else(|| uuid::Uuid::new_v4().to_string(), |t| t.uuid.clone());
         let mut batch = Batch::default();
         let consumed = challenges::push_consume(&mut batch, reg.challenge_id, now);
         let agent = NewAgent {
@@ -68,7 +71,10 @@ impl Services {
             holds_seat: true,
             email: None,
         };
-        let inserted = push_insert_agent(&mut batch, &agent, &uuid, now);
+        let inserted = match &target {
+            None => push_insert_agent(&mut batch, &agent, &uuid, now),
+            Some(t) => push_give_identity(&mut batch, &agent, t.id, now),
+        };
         let (keyed, secret) = push_insert_agent_key(&mut batch, &uuid, now);
         let spent = match &p.credential {
             Credential::Delegated(scope) => {
@@ -102,6 +108,9 @@ impl Services {
                     ServiceError::unauthorized()
                 } else if let Some((_, retry_after)) = counted.filter(|(i, _)| *i == at) {
                     ServiceError::rate_limited(retry_after)
+                } else if at == inserted {
+                    // Another registration gave it an identity first, or it was deleted.
+                    has_identity()
                 } else if at == seated {
                     seats::no_free_seat()
                 } else {
@@ -120,5 +129,52 @@ impl Services {
             status: RegistrationState::Registered,
             invite_expires_at: None,
         })
+    }
+}
+
+/// An existing agent that registration gives its identity to (`agentId`).
+pub(crate) struct Target {
+    id: i64,
+    uuid: String,
+}
+
+fn has_identity() -> ServiceError {
+    ServiceError::new(
+        ErrorCode::AgentHasIdentity,
+        "This agent already has an identity; rotate its key instead, or register a new agent.",
+    )
+}
+
+/// Gives agent `id`, still without an identity and not deleted, the registration's key
+/// and a seat; fails the batch (no row returned) otherwise.
+fn push_give_identity(batch: &mut Batch, a: &NewAgent<'_>, id: i64, now: i64) -> usize {
+    let sql = format!(
+        "UPDATE agents SET registration = $1, public_key = $2, holds_seat = 1, updated_at = $3,
+                revision = revision + 1
+         WHERE id = $4 AND registration IS NULL AND deleted_at IS NULL RETURNING {AGENT_RETURNING}"
+    );
+    let args = vec![a.registration.as_str().into(), a.public_key.to_base64().into(), now.into(), id.into()];
+    batch.push_checked(sql, args, |out| !out.rows.is_empty())
+}
+
+impl Services {
+    /// The agent `agentId` names: one of the caller's organization that they may manage,
+    /// not deleted, and without an identity yet.
+    pub(super) async fn identity_target(&self, p: &Principal, id: i64) -> Result<Target, ServiceError> {
+        let rec = self.agent_record(p, id).await?;
+        rec.must_manage(p)?;
+        if rec.registration.is_some() {
+            return Err(has_identity());
+        }
+        let prefix = p.delegated().and_then(|s| s.name_prefix.as_deref()).filter(|np| !np.is_empty());
+        if let Some(np) = prefix.filter(|np| !rec.name.starts_with(np)) {
+            return Err(ServiceError::new(
+                ErrorCode::DelegatedTokenScope,
+                format!("This delegated token only registers agents named {np}…"),
+            ));
+        }
+        let uuid: String =
+            sqlx::query_scalar("SELECT uuid FROM agents WHERE id = $1").bind(id).fetch_one(&self.db().pool).await?;
+        Ok(Target { id, uuid })
     }
 }
