@@ -86,7 +86,9 @@ impl fmt::Display for Problem {
             write!(f, " {code}")?;
         }
         f.write_str(")")?;
-        if !self.detail.is_empty() {
+        // A detail that only repeats the fields' messages is left to the field lines.
+        let repeats = !self.errors.is_empty() && self.errors.iter().all(|e| self.detail.contains(&e.message));
+        if !self.detail.is_empty() && !repeats {
             write!(f, ": {}", self.detail)?;
         }
         for e in &self.errors {
@@ -146,7 +148,9 @@ pub enum Error {
     },
     /// The server could not be reached, or the connection failed or timed out (after any
     /// retries).
-    #[error("transport error: {0}")]
+    /// (The message leaves the details to the source, so that a report of the whole chain,
+    /// like anyhow's `{:#}`, says each thing once.)
+    #[error("the request did not complete")]
     Transport(#[source] reqwest::Error),
     /// A success answer whose body is not what the API documents.
     #[error("unexpected answer (HTTP {status}): {message}")]
@@ -262,7 +266,14 @@ mod tests {
         let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(names, ["name", "email"]);
         assert_eq!(p.code(), Some("validation"));
-        assert!(e.to_string().contains("name: Name is required."), "{e}");
+        assert_eq!(e.to_string(), "invalid request: T (400 validation): D\n  name: Name is required.\n  email: Bad.");
+        // A detail made of the fields' messages is not said twice.
+        let mut body = problem("validation", 400);
+        body["detail"] = json!("Name is required. Bad.");
+        body["errors"] =
+            json!([{"field": "name", "message": "Name is required."}, {"field": "email", "message": "Bad."}]);
+        let e = mapped(400, body);
+        assert_eq!(e.to_string(), "invalid request: T (400 validation)\n  name: Name is required.\n  email: Bad.");
 
         // OData errors keep their members.
         let mut body = problem("invalid_query_option", 400);

@@ -1,5 +1,5 @@
 //! Command-line interface: `agentry [serve]` starts the server; `agentry agent register`
-//! registers an agent with a server.
+//! registers an agent with a server; `agentry agents …` works with the agent directory.
 
 use crate::startup::{Application, Settings};
 use agentry_services::Config;
@@ -29,6 +29,9 @@ enum Command {
     /// Work with agents on an Agentry server (`agentry agent register --help`).
     #[command(subcommand)]
     Agent(crate::agent_cli::AgentCommand),
+    /// The agent directory: list, get, create, update, activate, deactivate, delete,
+    /// deploy (`agentry agents --help`).
+    Agents(crate::agents_cli::AgentsArgs),
 }
 
 /// Options of the server.
@@ -224,6 +227,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let args = match cli.command {
         Some(Command::Serve(args)) => args,
         Some(Command::Agent(cmd)) => return crate::agent_cli::run(cmd).await,
+        Some(Command::Agents(args)) => return crate::agents_cli::run(args).await,
         None => cli.serve,
     };
     init_tracing(&args.log_format);

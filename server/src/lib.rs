@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 pub mod agent_cli;
+pub mod agents_cli;
 pub mod cli;
 pub mod client_ip;
 mod extract;

@@ -6,6 +6,7 @@ mod accounts;
 mod api_keys;
 mod audit;
 mod cli;
+mod cli_agents;
 mod directory;
 mod directory_list;
 mod docs;
