@@ -5,6 +5,7 @@ use crate::components::nav::SiteNav;
 use crate::error::AppError;
 use crate::pages::{
     account::AccountPage,
+    agent::AgentPage,
     agents::AgentsPage,
     audit::AuditPage,
     auth::{LoginPage, SignupPage},
@@ -18,6 +19,7 @@ use crate::pages::{
     register::RegisterPage,
     reset::{ForgotPasswordPage, ResetPasswordPage},
     tokens::DelegatedTokensPage,
+    transfers::TransfersPage,
 };
 use agentry_services::model::Me;
 use leptos::prelude::*;
@@ -120,6 +122,8 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/agents/register") view=RegisterPage ssr=SsrMode::Async />
                 <Route path=path!("/agents/pending") view=PendingInvitesPage ssr=SsrMode::Async />
                 <Route path=path!("/agents/tokens") view=DelegatedTokensPage ssr=SsrMode::Async />
+                <Route path=path!("/agents/transfers") view=TransfersPage ssr=SsrMode::Async />
+                <Route path=path!("/agents/:id") view=AgentPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/confirm") view=InviteConfirmPage ssr=SsrMode::Async />
                 <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
                 <Route path=path!("/organization") view=OrganizationPage ssr=SsrMode::Async />

@@ -77,6 +77,14 @@ impl AppError {
         }
     }
 
+    /// Every invalid field `(field, message)` the services layer listed.
+    pub fn fields(&self) -> &[(String, String)] {
+        match self {
+            AppError::Service { fields, .. } => fields,
+            AppError::Transport(_) => &[],
+        }
+    }
+
     /// The message for one input field, if the services layer flagged it.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {

@@ -97,6 +97,8 @@ fn ops() -> Vec<Op> {
         ("get", M::GET, "/api/v1/agents/{id}", None, Member, 200),
         ("list", M::GET, "/api/v1/agents?$top=1000", None, Member, 200),
         ("get draft", M::GET, "/api/v1/agents/{id}/draft", None, Use, 200),
+        ("get ?view=draft", M::GET, "/api/v1/agents/{id}?view=draft", None, Use, 200),
+        ("get ?view=active", M::GET, "/api/v1/agents/{id}?view=active", None, Use, 200),
         ("history", M::GET, "/api/v1/agents/{id}/variations", None, Use, 200),
         ("patch", M::PATCH, "/api/v1/agents/{id}", Some(r#"{"description": "by {caller}"}"#), Manage, 200),
         ("deactivate", M::POST, "/api/v1/agents/{id}/deactivate", None, Manage, 200),

@@ -13,12 +13,14 @@ mod agents;
 mod audit;
 #[cfg(feature = "ssr")]
 mod ctx;
+mod directory;
 mod invitations;
 mod org;
 
 pub use account::*;
 pub use agents::*;
 pub use audit::*;
+pub use directory::*;
 pub use invitations::*;
 pub use org::*;
 

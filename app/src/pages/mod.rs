@@ -1,7 +1,10 @@
 //! One module per page.
 
 pub mod account;
+pub mod agent;
 pub mod agents;
+mod agents_table;
+pub mod directory_query;
 pub mod audit;
 pub mod auth;
 pub mod home;
@@ -14,3 +17,4 @@ pub mod pending;
 pub mod register;
 pub mod reset;
 pub mod tokens;
+pub mod transfers;

@@ -2,7 +2,8 @@
 //! WebCrypto (or a public key is pasted), the proof of work runs in the `@agentry/pow`
 //! worker pool with live progress and Cancel, and the `agk_` key is shown once.
 //! Signed out, the same page registers the agent pending an invite to its owner's email.
-//! `?difficulty=N` asks the server for that difficulty (it clamps it).
+//! `?difficulty=N` asks the server for that difficulty (it clamps it); `?agentId=N` gives
+//! the identity to that agent definition (the Keys tab of its page links here).
 
 use crate::api;
 use crate::app::use_session;
@@ -97,14 +98,15 @@ pub fn RegisterPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let me = session.me.await.ok().flatten();
                 let difficulty = query.read_untracked().get("difficulty").and_then(|d| d.parse().ok());
-                view! { <RegisterFlow signed_in=me.is_some() difficulty /> }
+                let agent_id = query.read_untracked().get("agentId").and_then(|d| d.parse::<i64>().ok());
+                view! { <RegisterFlow signed_in=me.is_some() difficulty agent_id /> }
             })}
         </Transition>
     }
 }
 
 #[component]
-fn RegisterFlow(signed_in: bool, difficulty: Option<u32>) -> impl IntoView {
+fn RegisterFlow(signed_in: bool, difficulty: Option<u32>, agent_id: Option<i64>) -> impl IntoView {
     let generate = RwSignal::new(true);
     let key_pair = RwSignal::new(None::<KeyPair>);
     let pasted_key = RwSignal::new(String::new());
@@ -115,6 +117,17 @@ fn RegisterFlow(signed_in: bool, difficulty: Option<u32>) -> impl IntoView {
     let progress = RwSignal::new(None::<Progress>);
     let failure = RwSignal::new(None::<Failure>);
     let generating = RwSignal::new(false);
+    // `?agentId=N`: the identity goes to that definition, which keeps its name.
+    // (An effect: it runs in the browser only, after hydration.)
+    Effect::new(move |_| {
+        if let Some(id) = agent_id.filter(|_| signed_in) {
+            spawn_local(async move {
+                if let Ok(Some(v)) = api::agent_detail(id).await {
+                    name.set(v.agent.name);
+                }
+            });
+        }
+    });
 
     let make_key = move || {
         generating.set(true);
@@ -144,7 +157,7 @@ fn RegisterFlow(signed_in: bool, difficulty: Option<u32>) -> impl IntoView {
             name: name.get_untracked(),
             description: Some(description.get_untracked()).filter(|d| !d.trim().is_empty()),
             owner_email: (!signed_in).then(|| owner_email.get_untracked()),
-            agent_id: None,
+            agent_id: agent_id.filter(|_| signed_in),
         };
         step.set(Step::Challenge);
         spawn_local(async move {

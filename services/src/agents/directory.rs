@@ -91,6 +91,9 @@ impl Services {
         let rec = self.agent_record(p, id).await?;
         let mut agent = rec.view(p);
         if let Some(view) = view {
+            if !rec.can_use(p) {
+                return Err(ServiceError::not_allowed("Your access does not include this agent's definition."));
+            }
             agent.variation = variation_detail(&self.db().pool, &rec, view).await?;
         }
         Ok(AgentView { agent, revision: rec.revision })

@@ -18,8 +18,7 @@ use sqlx::{Any, Row, Transaction};
 
 /// A transfer lapses seven days after it was asked for.
 pub const TRANSFER_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
-/// Most characters of the note to the recipient.
-pub const TRANSFER_MESSAGE_MAX: usize = 1000;
+pub use crate::model::TRANSFER_MESSAGE_MAX;
 
 const COLS: &str = "t.id, t.agent_id, a.name AS agent_name, t.from_user_id, t.to_user_id, t.requested_by, \
      t.message, t.status, t.created_at, t.expires_at, t.resolved_at";

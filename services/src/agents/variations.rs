@@ -16,10 +16,7 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-/// Most characters of a version's name.
-pub const VERSION_NAME_MAX: usize = 100;
-/// Most characters of a version's notes.
-pub const VERSION_NOTES_MAX: usize = 2000;
+pub use crate::model::{VERSION_NAME_MAX, VERSION_NOTES_MAX};
 
 /// Which definition `?view=` asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

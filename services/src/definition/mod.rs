@@ -32,7 +32,7 @@ pub use describe::describe_cron;
 pub use graph::topo_layers;
 pub use parse::parse_definition;
 #[cfg(feature = "server")]
-pub use schedule::{next_run, next_runs};
+pub use schedule::{next_run, next_runs, next_runs_local};
 pub use trigger::Trigger;
 
 use serde::{Deserialize, Serialize};

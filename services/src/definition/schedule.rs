@@ -59,3 +59,20 @@ pub fn next_runs(trigger: &Trigger, after: DateTime<Utc>, n: usize) -> Vec<DateT
 pub fn next_run(trigger: &Trigger, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
     next_runs(trigger, after, 1).into_iter().next()
 }
+
+/// The next `n` runs as the schedule's own time zone shows them, with UTC beside them:
+/// `2026-12-07 09:00 Europe/Berlin (08:00 UTC)`. The agent page's preview.
+pub fn next_runs_local(trigger: &Trigger, after: DateTime<Utc>, n: usize) -> Vec<String> {
+    let Trigger::Cron { timezone, .. } = trigger else {
+        return Vec::new();
+    };
+    let Ok(zone) = timezone.parse::<Tz>() else {
+        return Vec::new();
+    };
+    next_runs(trigger, after, n)
+        .into_iter()
+        .map(|t| {
+            format!("{} {timezone} ({} UTC)", t.with_timezone(&zone).format("%a %Y-%m-%d %H:%M"), t.format("%H:%M"))
+        })
+        .collect()
+}

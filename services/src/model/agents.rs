@@ -62,6 +62,13 @@ impl AccessConfig {
     }
 }
 
+/// Most characters of a version's name.
+pub const VERSION_NAME_MAX: usize = 100;
+/// Most characters of a version's notes.
+pub const VERSION_NOTES_MAX: usize = 2000;
+/// Most characters of an ownership transfer's note to the recipient.
+pub const TRANSFER_MESSAGE_MAX: usize = 1000;
+
 /// A transfer waiting for its recipient, as it shows on the agent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

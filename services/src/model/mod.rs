@@ -22,6 +22,7 @@ pub use account::{
 pub use agents::{
     AccessConfig, AccessRule, Agent, AgentListQuery, AgentPage, CreateAgentRequest, DeployRequest, OwnershipTransfer,
     PendingOwnershipTransfer, ToggleRequest, TransferList, TransferRequest, Variation, VariationDetail, VariationList,
+    TRANSFER_MESSAGE_MAX, VERSION_NAME_MAX, VERSION_NOTES_MAX,
 };
 pub use audit::{AuditEntry, AuditPage, AuditVerification, AUDIT_FILTER_MAX};
 pub use invitations::{
