@@ -58,7 +58,7 @@ if [[ "$ready" != 1 ]]; then
 fi
 
 status=0
-AGENTRY_URL="$base" CHROMIUM_BIN="$chromium_bin" node --test --test-concurrency=1 ${AGENTRY_E2E_FILES:-e2e.test.mjs org.test.mjs members.test.mjs bundle.test.mjs} || status=$?
+AGENTRY_URL="$base" CHROMIUM_BIN="$chromium_bin" node --test --test-concurrency=1 ${AGENTRY_E2E_FILES:-e2e.test.mjs org.test.mjs members.test.mjs directory.test.mjs bundle.test.mjs} || status=$?
 if [[ "$status" != 0 ]]; then
   echo "e2e: tests failed; last server log lines:" >&2
   tail -n 60 "$log" >&2

@@ -52,9 +52,15 @@ fn lenient(raw: &Value) -> (Vec<(String, String)>, WorkflowStructure) {
     (steps, WorkflowStructure { steps: typed, edges })
 }
 
-/// The step a problem's JSON pointer names (`/workflowStructure/steps/2/kind` → 2).
-fn step_of(pointer: &str) -> Option<usize> {
-    pointer.strip_prefix("/workflowStructure/steps/")?.split('/').next()?.parse().ok()
+/// The step a problem's JSON pointer is about: `/workflowStructure/steps/2/kind` → 2; an
+/// edge's problem (`/workflowStructure/edges/1/to`) is shown at the step it leaves.
+fn step_of(pointer: &str, ws: &WorkflowStructure) -> Option<usize> {
+    if let Some(rest) = pointer.strip_prefix("/workflowStructure/steps/") {
+        return rest.split('/').next()?.parse().ok();
+    }
+    let edge: usize = pointer.strip_prefix("/workflowStructure/edges/")?.split('/').next()?.parse().ok()?;
+    let from = &ws.edges.get(edge)?.from;
+    ws.steps.iter().position(|s| &s.id == from)
 }
 
 /// The workflow as an SVG: layers left to right, edges as arrows; a step with a problem
@@ -80,7 +86,7 @@ fn Graph(raw: Value, problems: Vec<(String, String)>) -> impl IntoView {
     let width = f64::from(u32::try_from(layers.len()).unwrap_or(1)) * (w + gap_x) + 10.0;
     let height = f64::from(u32::try_from(tallest.max(1)).unwrap_or(1)) * (h + gap_y) + 10.0;
     let index = |id: &str| steps.iter().position(|(s, _)| s == id);
-    let bad: Vec<usize> = problems.iter().filter_map(|(f, _)| step_of(f)).collect();
+    let bad: Vec<usize> = problems.iter().filter_map(|(f, _)| step_of(f, &ws)).collect();
     let arrows = ws
         .edges
         .iter()
@@ -108,7 +114,8 @@ fn Graph(raw: Value, problems: Vec<(String, String)>) -> impl IntoView {
     let listed = problems
         .into_iter()
         .map(|(f, m)| {
-            let at = step_of(&f).and_then(|i| steps.get(i)).map(|(id, _)| format!("Step {id}: ")).unwrap_or_default();
+            let at =
+                step_of(&f, &ws).and_then(|i| steps.get(i)).map(|(id, _)| format!("Step {id}: ")).unwrap_or_default();
             view! { <li><code>{f}</code> " " {at}{m}</li> }
         })
         .collect_view();
