@@ -1,7 +1,8 @@
 //! The field registries of the OData lists: for each field of a list, its JSON name, the
 //! SQL expression it reads, its type, and whether it can be filtered, sorted and
 //! selected. Identifiers in list SQL come only from here. Compiled for the browser too, so
-//! the directory page checks a filter with the same rules before it asks.
+//! the directory page checks a filter with the same rules before it asks. Two lists: the
+//! agent directory ([`AGENT_FIELDS`]) and the audit log ([`AUDIT_FIELDS`]).
 
 use crate::odata::{Field, FieldType, Registry};
 
@@ -57,6 +58,36 @@ pub static AGENT_FIELDS: Registry = Registry {
     id_column: "a.id",
 };
 
+/// Text fields of the audit log that can be filtered but not sorted on (long or opaque
+/// values would make long cursors for no useful order).
+const fn filter_only(name: &'static str, column: &'static str) -> Field {
+    Field { name, column, ty: FieldType::String, nullable: true, filter: true, sort: false, select: true }
+}
+
+/// The audit log's list (`GET /api/v1/organizations/{org_id}/audit`): `a` is `audit_log`,
+/// `u` the actor's user (a LEFT JOIN, so `actorEmail` is NULL for the system or a removed
+/// account). `targetType` and `targetId` read the `object_type` and `object_id` columns.
+pub static AUDIT_FIELDS: Registry = Registry {
+    fields: &[
+        f("id", "a.id", FieldType::Int, false, true),
+        f("action", "a.action", FieldType::String, false, true),
+        f("actorUserId", "a.actor_user_id", FieldType::Int, true, true),
+        f("actorEmail", "u.email", FieldType::String, true, true),
+        f("targetType", "a.object_type", FieldType::String, true, true),
+        f("targetId", "a.object_id", FieldType::String, true, true),
+        f("ip", "a.ip", FieldType::String, true, true),
+        filter_only("userAgent", "a.user_agent"),
+        filter_only("reason", "a.reason"),
+        f("createdAt", "a.created_at", FieldType::DateTime, false, true),
+        f("chainSeq", "a.chain_seq", FieldType::Int, true, true),
+        filter_only("prevHash", "a.prev_hash"),
+        filter_only("hash", "a.hash"),
+        derived("orgId"),
+        derived("detail"),
+    ],
+    id_column: "a.id",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +104,25 @@ mod tests {
         assert!(parse_orderby("name desc,createdAt", &AGENT_FIELDS).is_ok());
         assert!(parse_orderby("description", &AGENT_FIELDS).is_err());
         assert_eq!(parse_select("id,name,canManage", &AGENT_FIELDS).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn the_audit_registry_reads_the_audit_queries() {
+        let b = Budget::default();
+        let q = "startswith(action, 'member.') and actorUserId in (1, 2) and createdAt lt 2026-01-01T00:00:00Z";
+        assert!(parse_filter(q, &AUDIT_FIELDS, &b).is_ok());
+        assert!(
+            parse_filter("contains(tolower(actorEmail), '@example') or targetId eq null", &AUDIT_FIELDS, &b).is_ok()
+        );
+        let e = parse_filter("acton eq 'x'", &AUDIT_FIELDS, &b).unwrap_err();
+        assert_eq!((e.did_you_mean.as_deref(), e.position), (Some("action"), 0));
+        assert!(parse_filter("detail eq 'x'", &AUDIT_FIELDS, &b).is_err());
+        assert!(parse_orderby("action,createdAt desc,chainSeq", &AUDIT_FIELDS).is_ok());
+        assert!(parse_orderby("userAgent", &AUDIT_FIELDS).is_err());
+        assert_eq!(parse_select("action,detail,orgId", &AUDIT_FIELDS).unwrap().len(), 3);
+        // Every filterable or sortable field reads a column; the others read none.
+        for f in AUDIT_FIELDS.fields {
+            assert_eq!(f.filter || f.sort, !f.column.is_empty(), "{}", f.name);
+        }
     }
 }

@@ -45,6 +45,8 @@ mod invitations;
 #[cfg(feature = "server")]
 mod invites;
 #[cfg(feature = "server")]
+mod listing;
+#[cfg(feature = "server")]
 pub mod mailer;
 #[cfg(feature = "server")]
 mod members;

@@ -6,6 +6,7 @@ mod accounts;
 mod agent_matrix;
 mod api_keys;
 mod audit;
+mod audit_odata;
 mod cli;
 mod cli_agents;
 mod directory;

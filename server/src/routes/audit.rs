@@ -1,10 +1,11 @@
-//! REST handlers for the audit log: the filtered list, chain verification, and the JSON
-//! Lines export. Owners, admins and operators only.
+//! REST handlers for the audit log: the filtered list (simple filters and OData query
+//! options), chain verification, and the JSON Lines export. Owners, admins and operators
+//! only.
 
 use crate::extract::{Auth, Path, Query};
 use crate::problem::{ApiResult, Problem, Unauthenticated, PROBLEM_JSON};
 use crate::startup::AppState;
-use agentry_services::model::{AuditEntry, AuditPage, AuditVerification};
+use agentry_services::model::{AuditEntry, AuditListPage, AuditListQuery, AuditVerification};
 use agentry_services::{AuditFilterText, AuditQuery, ServiceError};
 use axum::body::Body;
 use axum::extract::State;
@@ -19,7 +20,7 @@ use utoipa::OpenApi;
 #[derive(OpenApi)]
 #[openapi(
     paths(list, verify, export),
-    components(schemas(AuditEntry, AuditPage, AuditVerification)),
+    components(schemas(AuditEntry, AuditListPage, AuditVerification)),
     tags((name = "audit", description = "The tamper-evident audit log"))
 )]
 pub struct ApiDoc;
@@ -32,7 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/organizations/{org_id}/audit/export", get(export))
 }
 
-/// Filters of the audit list and export.
+/// Filters of the audit list and export (the list also takes [`AuditListQuery`]'s OData
+/// options, AND-ed with these).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
@@ -58,7 +60,8 @@ pub struct AuditParams {
     #[serde(rename = "$top")]
     #[param(minimum = 1)]
     pub top: Option<i64>,
-    /// Entries older than this id: the cursor of the `@odata.nextLink`. The export ignores it.
+    /// Entries older than this id: the audit page's cursor, and that of the `@odata.nextLink`
+    /// of a request without OData options. The export ignores it.
     pub cursor: Option<i64>,
 }
 
@@ -77,12 +80,16 @@ impl AuditParams {
     }
 }
 
-/// The audit log, newest first, filtered, with keyset paging (`@odata.nextLink`).
-/// Entries written in the last second may not be sealed yet; reading seals them.
+/// The audit log, newest first, filtered, with keyset paging (`@odata.nextLink`): the
+/// simple filters AND-ed with OData `$filter`, `$orderby` (ties break by id), `$select`,
+/// `$top` (default 50, at most 200), `$skip` and `$count`, over the same field registry
+/// machinery as the agent list. With an OData option, `@odata.nextLink` carries a signed
+/// cursor (`$skiptoken`) bound to the filters and the sort; without, the `cursor` of the
+/// last entry. Entries written in the last second may not be sealed yet; reading seals them.
 #[utoipa::path(get, path = "/api/v1/organizations/{org_id}/audit", tag = "audit", operation_id = "list_audit",
-    params(("org_id" = String, Path, description = "Numeric id or UUID"), AuditParams),
-    responses(Unauthenticated, (status = 200, description = "A page of entries", body = AuditPage),
-        (status = 400, description = "A filter of the wrong type (invalid_query), or a bad time or too long a filter (validation)", body = Problem, content_type = PROBLEM_JSON),
+    params(("org_id" = String, Path, description = "Numeric id or UUID"), AuditParams, AuditListQuery),
+    responses(Unauthenticated, (status = 200, description = "A page of entries", body = AuditListPage),
+        (status = 400, description = "A query option the server cannot read (invalid_query_option, with param, position, expected and didYouMean), a cursor of another query (cursor_mismatch), a filter of the wrong type (invalid_query), or a bad time or too long a filter (validation)", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "Not an owner, admin or operator (not_allowed)", body = Problem, content_type = PROBLEM_JSON),
         (status = 404, description = "Not one of your organizations (organization_not_found)", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
@@ -91,8 +98,9 @@ pub async fn list(
     Auth(p): Auth,
     Path(org): Path<String>,
     Query(q): Query<AuditParams>,
-) -> ApiResult<Json<AuditPage>> {
-    Ok(Json(s.services.list_audit(&p, &org, &q.parse()?).await?))
+    Query(o): Query<AuditListQuery>,
+) -> ApiResult<Json<AuditListPage>> {
+    Ok(Json(s.services.list_audit_odata(&p, &org, &q.parse()?, &o).await?))
 }
 
 /// Walk the organization's hash chain: every entry must match its hash and link to the

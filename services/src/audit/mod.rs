@@ -3,10 +3,13 @@
 //!
 //! Each organization's rows form a hash chain (`chain.rs`): rows are written unsealed, and
 //! a sealer appends them to the chain about a second later, so writers never wait on a
-//! chain head. `query.rs` lists, verifies and exports; `filters.rs` parses the filters.
+//! chain head. `list.rs` lists (the simple filters and the OData options over
+//! `catalog::AUDIT_FIELDS`); `query.rs` holds the simple filters, verifies and exports;
+//! `filters.rs` parses the simple filters.
 
 mod chain;
 mod filters;
+mod list;
 mod query;
 
 pub use filters::AuditFilterText;
@@ -103,6 +106,9 @@ pub(crate) const SELECT: &str = "SELECT a.id, a.org_id, a.actor_user_id, u.email
         a.object_type, a.object_id, a.ip, a.user_agent, a.reason, a.detail, a.created_at, a.chain_seq,
         a.prev_hash, a.hash
     FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id";
+
+/// The tables of [`SELECT`], for other statements over the same rows (the list's count).
+pub(crate) const FROM: &str = "audit_log a LEFT JOIN users u ON u.id = a.actor_user_id";
 
 /// A stored row, as written.
 pub(crate) struct Stored {

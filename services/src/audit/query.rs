@@ -1,9 +1,12 @@
-//! Reading the audit log: the filtered list (newest first, keyset paging), verification,
-//! and the JSON Lines export. Owners, admins and operators may read; each read seals what
-//! is pending first, so a change made just before is there.
+//! Reading the audit log: the simple filters (shared by the list in `list.rs` and the
+//! export), who may read, verification, and the JSON Lines export. Owners, admins and
+//! operators may read; each read seals what is pending first, so a change made just
+//! before is there.
 
 use super::{Stored, SELECT};
-use crate::model::{AuditPage, AuditVerification};
+use crate::listing::bind_all;
+use crate::model::AuditVerification;
+use crate::odata::SqlValue;
 use crate::{Principal, ServiceError, Services};
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, Stream};
@@ -36,44 +39,42 @@ pub struct AuditQuery {
     pub cursor: Option<i64>,
 }
 
-/// One bound value of a filter.
-enum Bound<'a> {
-    Int(i64),
-    Text(&'a str),
-}
-
 impl AuditQuery {
-    /// `AND …` conditions after `$1` (the organization), and their values.
-    fn conditions(&self, with_cursor: bool) -> (String, Vec<Bound<'_>>) {
-        let mut parts: Vec<(&str, Bound<'_>)> = Vec::new();
+    /// The conditions of the filters (not the cursor), their values appended to `binds` and
+    /// numbered after what `binds` already holds (`$1` being the organization).
+    pub(super) fn conditions(&self, binds: &mut Vec<SqlValue>) -> Vec<String> {
+        let mut parts: Vec<(&str, SqlValue)> = Vec::new();
+        let text = |s: &String| SqlValue::Text(s.clone());
         if let Some(a) = &self.action {
-            parts.push(("a.action =", Bound::Text(a)));
+            parts.push(("a.action =", text(a)));
         }
         if let Some(u) = self.actor {
-            parts.push(("a.actor_user_id =", Bound::Int(u)));
+            parts.push(("a.actor_user_id =", SqlValue::Int(u)));
         }
         if let Some(t) = &self.target_type {
-            parts.push(("a.object_type =", Bound::Text(t)));
+            parts.push(("a.object_type =", text(t)));
         }
         if let Some(t) = &self.target_id {
-            parts.push(("a.object_id =", Bound::Text(t)));
+            parts.push(("a.object_id =", text(t)));
         }
         if let Some(t) = self.since {
-            parts.push(("a.created_at >=", Bound::Int(t.timestamp_millis())));
+            parts.push(("a.created_at >=", SqlValue::Int(t.timestamp_millis())));
         }
         if let Some(t) = self.until {
-            parts.push(("a.created_at <", Bound::Int(t.timestamp_millis())));
+            parts.push(("a.created_at <", SqlValue::Int(t.timestamp_millis())));
         }
-        if let (true, Some(c)) = (with_cursor, self.cursor) {
-            parts.push(("a.id <", Bound::Int(c)));
-        }
-        let sql = parts.iter().enumerate().map(|(i, (cond, _))| format!(" AND {cond} ${}", i + 2)).collect();
-        (sql, parts.into_iter().map(|(_, v)| v).collect())
+        parts
+            .into_iter()
+            .map(|(cond, v)| {
+                binds.push(v);
+                format!("{cond} ${}", binds.len())
+            })
+            .collect()
     }
 
-    /// The query string of the page after `last_id`.
-    fn next_query(&self, top: i64, last_id: i64) -> String {
-        let mut q = form_urlencoded::Serializer::new(String::new());
+    /// The simple filters as URL query pairs (not `$top` or the cursor), as a next link
+    /// repeats them.
+    pub(super) fn pairs(&self) -> Vec<(&'static str, String)> {
         let pairs = [
             ("action", self.action.clone()),
             ("actor", self.actor.map(|a| a.to_string())),
@@ -82,10 +83,14 @@ impl AuditQuery {
             ("since", self.since.map(|t| t.to_rfc3339())),
             ("until", self.until.map(|t| t.to_rfc3339())),
         ];
-        for (k, v) in pairs {
-            if let Some(v) = v {
-                q.append_pair(k, &v);
-            }
+        pairs.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect()
+    }
+
+    /// The query string of the page after `last_id`, in the simple filters and `cursor`.
+    pub(super) fn next_query(&self, top: i64, last_id: i64) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in self.pairs() {
+            q.append_pair(k, &v);
         }
         q.append_pair("$top", &top.to_string());
         q.append_pair("cursor", &last_id.to_string());
@@ -93,45 +98,14 @@ impl AuditQuery {
     }
 }
 
-fn bind_all<'q>(
-    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    values: &'q [Bound<'q>],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for v in values {
-        query = match v {
-            Bound::Int(i) => query.bind(*i),
-            Bound::Text(t) => query.bind(*t),
-        };
-    }
-    query
-}
-
 impl Services {
     /// The organization's id, when the caller may read its audit log.
-    async fn audit_reader(&self, p: &Principal, org: &str) -> Result<i64, ServiceError> {
+    pub(super) async fn audit_reader(&self, p: &Principal, org: &str) -> Result<i64, ServiceError> {
         let (org_id, role) = self.membership(p, org).await?;
         if !role.is_privileged() {
             return Err(ServiceError::not_allowed("Only owners, admins and operators read the audit log."));
         }
         Ok(org_id)
-    }
-
-    /// A page of the organization's audit log, newest first.
-    pub async fn list_audit(&self, p: &Principal, org: &str, q: &AuditQuery) -> Result<AuditPage, ServiceError> {
-        let org_id = self.audit_reader(p, org).await?;
-        self.seal_chain(org_id).await?;
-        let top = q.top.unwrap_or(DEFAULT_TOP).clamp(1, MAX_TOP);
-        let (conds, values) = q.conditions(true);
-        let sql = format!("{SELECT} WHERE a.org_id = $1{conds} ORDER BY a.id DESC LIMIT {}", top + 1);
-        let rows = bind_all(sqlx::query(&sql).bind(org_id), &values).fetch_all(&self.db().pool).await?;
-        let mut value = rows.iter().map(|r| Stored::read(r).map(Stored::entry)).collect::<Result<Vec<_>, _>>()?;
-        let more = i64::try_from(value.len()).unwrap_or_default() > top;
-        value.truncate(usize::try_from(top).unwrap_or_default());
-        let next_link = match (more, value.last()) {
-            (true, Some(last)) => Some(format!("/api/v1/organizations/{org_id}/audit?{}", q.next_query(top, last.id))),
-            _ => None,
-        };
-        Ok(AuditPage { value, next_link })
     }
 
     /// Seals what is pending, then walks the organization's chain.
@@ -173,12 +147,13 @@ impl Services {
         q: &AuditQuery,
         after: i64,
     ) -> Result<(String, Option<i64>), ServiceError> {
-        let (conds, values) = q.conditions(false);
-        let n = values.len() + 2;
-        let sql = format!(
-            "{SELECT} WHERE a.org_id = $1{conds} AND a.chain_seq > ${n} ORDER BY a.chain_seq LIMIT {EXPORT_PAGE}"
-        );
-        let rows = bind_all(sqlx::query(&sql).bind(org_id), &values).bind(after).fetch_all(&self.db().pool).await?;
+        let mut binds = vec![SqlValue::Int(org_id)];
+        let mut conds = vec!["a.org_id = $1".to_string()];
+        conds.extend(q.conditions(&mut binds));
+        binds.push(SqlValue::Int(after));
+        conds.push(format!("a.chain_seq > ${}", binds.len()));
+        let sql = format!("{SELECT} WHERE {} ORDER BY a.chain_seq LIMIT {EXPORT_PAGE}", conds.join(" AND "));
+        let rows = bind_all(sqlx::query(&sql), &binds).fetch_all(&self.db().pool).await?;
         let mut lines = String::new();
         let mut last = None;
         for row in &rows {

@@ -43,7 +43,8 @@ pub struct AuditEntry {
     pub hash: Option<String>,
 }
 
-/// `GET /api/v1/organizations/{org_id}/audit`: one page, newest first.
+/// One page of the audit log, newest first, with whole entries: what the audit page shows
+/// (`Services::list_audit`, the simple filters and the `cursor` only).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AuditPage {
@@ -52,6 +53,50 @@ pub struct AuditPage {
     /// The next (older) page, with the same filters, when there is one.
     #[serde(rename = "@odata.nextLink", default, skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
+}
+
+/// `GET /api/v1/organizations/{org_id}/audit`: one page of the list (OData). Rows are
+/// AuditEntry objects, or only their `$select`ed fields (and `id`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct AuditListPage {
+    /// The rows, newest first unless `$orderby` says otherwise.
+    pub value: Vec<serde_json::Value>,
+    /// The number of matching rows (with `$count=true`).
+    #[serde(rename = "@odata.count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+    /// The next page, with the same filters: a signed keyset cursor (`$skiptoken`) bound to
+    /// the filters and the sort when an OData option is used, else the `cursor` of the last
+    /// entry.
+    #[serde(rename = "@odata.nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
+}
+
+/// The audit list's OData query options, as written in the URL, beside its simple filters
+/// (`action`, `actor`, ...: AND-ed with `$filter`) and `$top`. Every value is parsed by the
+/// services against the audit registry (`catalog::AUDIT_FIELDS`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "server", into_params(parameter_in = Query))]
+pub struct AuditListQuery {
+    /// OData `$filter`, e.g. `startswith(action, 'member.') and createdAt ge 2026-01-01T00:00:00Z`.
+    #[serde(rename = "$filter", default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// OData `$orderby`: comma-separated `field [asc|desc]` (default `id desc`).
+    #[serde(rename = "$orderby", default, skip_serializing_if = "Option::is_none")]
+    pub orderby: Option<String>,
+    /// OData `$select`: comma-separated fields (`id` always comes too).
+    #[serde(rename = "$select", default, skip_serializing_if = "Option::is_none")]
+    pub select: Option<String>,
+    /// Rows to skip: 0 to 1,000,000.
+    #[serde(rename = "$skip", default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<String>,
+    /// `true` adds `@odata.count`.
+    #[serde(rename = "$count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<String>,
+    /// The cursor of `@odata.nextLink`.
+    #[serde(rename = "$skiptoken", default, skip_serializing_if = "Option::is_none")]
+    pub skiptoken: Option<String>,
 }
 
 /// `GET /api/v1/organizations/{org_id}/audit/verify`.

@@ -24,7 +24,7 @@ pub use agents::{
     PendingOwnershipTransfer, ToggleRequest, TransferList, TransferRequest, Variation, VariationDetail, VariationList,
     TRANSFER_MESSAGE_MAX, VERSION_NAME_MAX, VERSION_NOTES_MAX,
 };
-pub use audit::{AuditEntry, AuditPage, AuditVerification, AUDIT_FILTER_MAX};
+pub use audit::{AuditEntry, AuditListPage, AuditListQuery, AuditPage, AuditVerification, AUDIT_FILTER_MAX};
 pub use invitations::{
     AcceptInvitationRequest, CreateInvitationRequest, InvitationList, InvitationPreview, MemberInvitation,
 };
