@@ -4,7 +4,7 @@ use crate::client_ip::TrustedProxies;
 use crate::middleware::{csrf, request_meta};
 use crate::problem::problemify;
 use crate::routes::{
-    agents, audit, auth, docs, health, invitations, keys, organizations, outbox, registration, security, transfers, variations,
+    agents, audit, auth, docs, health, invitations, keys, organizations, outbox, registration, security, transfers, variations, views,
 };
 use crate::web;
 use agentry_services::mailer::{Mailer, Worker};
@@ -146,6 +146,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .merge(transfers::router("/api/v1/agents"))
         .merge(transfers::router("/api/agents"))
         .merge(transfers::inbox_router())
+        .merge(views::router())
         .route("/api/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::reference))
         .route("/api", get(docs::reference))

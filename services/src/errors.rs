@@ -171,6 +171,8 @@ catalogue! {
     TransferNotFound = ("transfer_not_found", 404, "Transfer not found"),
     /// A transfer of this agent is already pending; cancel it first.
     TransferPending = ("transfer_pending", 409, "Transfer already pending"),
+    /// A user keeps at most 50 saved views of a list.
+    TooManyViews = ("too_many_views", 409, "Too many saved views"),
     /// The same `Idempotency-Key` came with another body.
     IdempotencyKeyReused = ("idempotency_key_reused", 422, "Idempotency key reused"),
 

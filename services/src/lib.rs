@@ -67,6 +67,8 @@ pub mod seats;
 #[cfg(feature = "server")]
 pub mod secrets;
 #[cfg(feature = "server")]
+mod saved_views;
+#[cfg(feature = "server")]
 mod security;
 #[cfg(feature = "server")]
 mod services;

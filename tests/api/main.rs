@@ -26,5 +26,6 @@ mod registration;
 mod role_matrix;
 mod schema;
 mod seats;
+mod saved_views;
 mod security;
 mod transfers;

@@ -268,3 +268,31 @@ pub async fn rotate_agent_key(agent_id: i64) -> Result<agentry_services::model::
     let meta = ctx::request_meta().await;
     services.rotate_agent_key(&p, agent_id, &meta).await.map_err(ctx::fail)
 }
+
+/// The viewer's saved views of the directory, by name (empty when signed out).
+#[server(prefix = "/fn", endpoint = "saved-views")]
+pub async fn saved_views() -> Result<Vec<agentry_services::model::SavedView>, AppError> {
+    let services = ctx::services()?;
+    let Some(p) = ctx::principal(&services).await? else {
+        return Ok(Vec::new());
+    };
+    services.saved_views(&p, "agents").await.map(|l| l.value).map_err(ctx::fail)
+}
+
+/// Saves the directory's current query under `name` (replacing a view of that name).
+#[server(prefix = "/fn", endpoint = "save-view")]
+pub async fn save_view(name: String, query: String) -> Result<agentry_services::model::SavedView, AppError> {
+    use agentry_services::model::{SaveViewRequest, ViewSpec};
+    let spec = ViewSpec::parse(&SaveViewRequest { list: "agents".into(), name, query }).map_err(ctx::invalid)?;
+    let services = ctx::services()?;
+    let p = ctx::require_principal(&services).await?;
+    services.save_view(&p, spec).await.map(|(v, _)| v).map_err(ctx::fail)
+}
+
+/// Deletes one of the viewer's saved views.
+#[server(prefix = "/fn", endpoint = "delete-view")]
+pub async fn delete_view(id: i64) -> Result<(), AppError> {
+    let services = ctx::services()?;
+    let p = ctx::require_principal(&services).await?;
+    services.delete_view(&p, id).await.map_err(ctx::fail)
+}

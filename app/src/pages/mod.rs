@@ -16,5 +16,6 @@ pub mod outbox;
 pub mod pending;
 pub mod register;
 pub mod reset;
+mod saved_views;
 pub mod tokens;
 pub mod transfers;

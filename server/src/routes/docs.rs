@@ -57,6 +57,7 @@ pub fn openapi() -> Doc {
     directory.merge(crate::routes::variations::ApiDoc::openapi());
     directory.merge(crate::routes::transfers::ApiDoc::openapi());
     doc.merge(crate::routes::transfers::InboxDoc::openapi());
+    doc.merge(crate::routes::views::ApiDoc::openapi());
     doc.merge(seed_002_paths(&directory));
     doc.merge(directory);
     doc

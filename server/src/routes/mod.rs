@@ -13,3 +13,4 @@ pub mod registration;
 pub mod security;
 pub mod transfers;
 pub mod variations;
+pub mod views;

@@ -16,6 +16,7 @@ mod invitations;
 mod invites;
 mod orgs;
 mod outbox;
+mod views;
 pub use account::{
     ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest, RevokedSessions, SessionInfo, SessionList,
 };
@@ -24,6 +25,7 @@ pub use agents::{
     PendingOwnershipTransfer, ToggleRequest, TransferList, TransferRequest, Variation, VariationDetail, VariationList,
     TRANSFER_MESSAGE_MAX, VERSION_NAME_MAX, VERSION_NOTES_MAX,
 };
+pub use views::{SaveViewRequest, SavedView, SavedViewList, ViewSpec, VIEWS_MAX, VIEW_NAME_MAX, VIEW_QUERY_MAX};
 pub use audit::{AuditEntry, AuditListPage, AuditListQuery, AuditPage, AuditVerification, AUDIT_FILTER_MAX};
 pub use invitations::{
     AcceptInvitationRequest, CreateInvitationRequest, InvitationList, InvitationPreview, MemberInvitation,
