@@ -171,6 +171,10 @@ catalogue! {
     TransferNotFound = ("transfer_not_found", 404, "Transfer not found"),
     /// A transfer of this agent is already pending; cancel it first.
     TransferPending = ("transfer_pending", 409, "Transfer already pending"),
+    /// The recipient of a transfer must be another member of the organization.
+    InvalidRecipient = ("invalid_recipient", 422, "Invalid recipient"),
+    /// An access rule names a user who is not a member of the organization.
+    UnknownMember = ("unknown_member", 422, "Not a member"),
     /// A user keeps at most 50 saved views of a list.
     TooManyViews = ("too_many_views", 409, "Too many saved views"),
     /// The same `Idempotency-Key` came with another body.

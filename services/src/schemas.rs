@@ -89,6 +89,30 @@ pub fn email() -> Object {
     email_schema(false, "Email address; unique, case-insensitive")
 }
 
+/// An agent's optional contact address (`null` or blank removes it).
+pub fn contact_email() -> Object {
+    email_schema(true, "A contact address; null removes it")
+}
+
+/// `Slug`: lowercase letters and digits in dash-separated words.
+pub fn slug() -> Object {
+    string(false)
+        .pattern(Some(crate::vocab::Slug::PATTERN.to_string()))
+        .max_length(Some(crate::vocab::Slug::MAX))
+        .description(Some(crate::vocab::Slug::RULE.to_string()))
+        .build()
+}
+
+/// An optional `Description` (`null` empties it).
+pub fn optional_description() -> Object {
+    trimmed(Description::MIN, Description::MAX, true, "Optional description")
+}
+
+/// A saved view's name.
+pub fn view_name() -> Object {
+    trimmed(1, crate::model::VIEW_NAME_MAX, false, "The view's name")
+}
+
 /// An optional `Email`.
 pub fn owner_email() -> Object {
     email_schema(true, "Only for the invite flow: the address of the human who should own the agent")

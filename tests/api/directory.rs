@@ -160,8 +160,8 @@ both!(merge_patch_rules, |app| {
     assert_eq!(b["accessConfig"]["manage"]["roles"], json!(["owner", "admin", "operator"]));
     let p = problem_code(
         patch(&app, id, r#"{"accessConfig": {"use": {"users": [987654]}}}"#, None).await,
-        400,
-        "validation",
+        422,
+        "unknown_member",
     )
     .await;
     assert_eq!(p["errors"][0]["field"], "accessConfig.use.users");

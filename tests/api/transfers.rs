@@ -126,9 +126,9 @@ both!(decline_cancel_and_who_may, |app| {
     )
     .await;
     let stranger = user(&app).await;
-    let p = problem_code(app.post(&path, json!({"toUserId": stranger.id})).await, 400, "validation").await;
+    let p = problem_code(app.post(&path, json!({"toUserId": stranger.id})).await, 422, "invalid_recipient").await;
     assert_eq!(p["errors"][0]["field"], "toUserId", "{p}");
-    problem_code(app.post(&path, json!({"toUserId": me})).await, 400, "validation").await;
+    problem_code(app.post(&path, json!({"toUserId": me})).await, 422, "invalid_recipient").await;
     // Bad bodies: unknown field, wrong type, huge message, no body.
     problem(app.post(&path, json!({"toUserId": bob.id, "extra": 1})).await, 422).await;
     problem(app.post(&path, json!({"toUserId": "bob"})).await, 422).await;
@@ -278,5 +278,5 @@ both!(removing_the_recipient_cancels_the_transfer, |app| {
     assert!(res.status().is_success(), "{}", res.status());
     let seen: Value = app.get(&format!("/api/agents/{id}")).await.json().await.unwrap();
     assert!(seen.get("pendingOwnershipTransfer").is_none_or(Value::is_null), "{seen}");
-    assert_eq!(app.post(&path, json!({"toUserId": bob.id})).await.status(), 400, "no longer a member");
+    assert_eq!(app.post(&path, json!({"toUserId": bob.id})).await.status(), 422, "no longer a member");
 });

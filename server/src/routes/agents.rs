@@ -7,7 +7,7 @@ use crate::extract::{Auth, IdempotencyHeader, IfMatch, IfNoneMatch, Json, Meta, 
 use crate::problem::{ApiError, ApiResult, JsonBody, Problem, Unauthenticated, PROBLEM_JSON};
 use crate::startup::AppState;
 use agentry_services::model::{
-    AccessConfig, AccessRule, Agent, AgentListQuery, AgentPage, CreateAgentRequest, PendingOwnershipTransfer,
+    AccessConfig, AccessRule, Agent, AgentListQuery, AgentPatch, AgentPage, CreateAgentRequest, PendingOwnershipTransfer,
     VariationDetail,
 };
 use agentry_services::{AgentView, ErrorCode, IdempotencyKey, ServiceError, View};
@@ -24,7 +24,7 @@ use utoipa::OpenApi;
 #[derive(OpenApi)]
 #[openapi(
     paths(list, create, get_one, update, delete, activate, deactivate),
-    components(schemas(Agent, AgentPage, CreateAgentRequest, AccessConfig, AccessRule, PendingOwnershipTransfer, VariationDetail)),
+    components(schemas(Agent, AgentPage, AgentPatch, CreateAgentRequest, AccessConfig, AccessRule, PendingOwnershipTransfer, VariationDetail)),
     tags((name = "agents", description = "The agent directory: OData lists, merge patch, lifecycle"))
 )]
 pub struct ApiDoc;
@@ -148,7 +148,7 @@ pub async fn get_one(
 /// `name`, `slug`, `description`, `email` and `accessConfig`; `null` removes a field.
 #[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", operation_id = "update_agent",
     params(("id" = i64, Path, description = "Numeric agent id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
-    request_body(content = serde_json::Map<String, Value>, content_type = "application/merge-patch+json", description = "The fields to change"),
+    request_body(content = AgentPatch, content_type = "application/merge-patch+json", description = "The fields to change"),
     responses(Unauthenticated, (status = 200, description = "The changed agent", body = Agent, headers(("ETag" = String, description = "Strong validator"))),
         (status = 400, description = "Malformed JSON, an unknown field, or a value breaking a rule (validation)", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "You may not manage this agent (not_allowed), or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),

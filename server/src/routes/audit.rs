@@ -68,6 +68,21 @@ pub struct AuditParams {
 impl AuditParams {
     /// The typed filters, or every field that is wrong.
     fn parse(self) -> Result<AuditQuery, ServiceError> {
+        // The schema says date-time: a blank one is an error here (the audit page's form,
+        // through its server function, sends blanks for "any time").
+        let blank = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim().is_empty());
+        let mut blanks = Vec::new();
+        for (name, v) in [("since", &self.since), ("until", &self.until)] {
+            if blank(v) {
+                blanks.push(agentry_services::FieldError::new(name, "A time is RFC 3339, like 2026-12-01T00:00:00Z."));
+            }
+        }
+        if self.top.is_some_and(|t| t < 1) {
+            blanks.push(agentry_services::FieldError::new("$top", "$top is at least 1."));
+        }
+        if !blanks.is_empty() {
+            return Err(ServiceError::validation(blanks));
+        }
         let text = AuditFilterText {
             action: self.action,
             actor: self.actor,

@@ -3,7 +3,7 @@
 
 use crate::problem::Problem;
 use crate::routes::{auth, keys};
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::OpenApi as Doc;
+use utoipa::openapi::{OpenApi as Doc, RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::Config;
 
@@ -78,9 +78,19 @@ fn seed_002_paths(directory: &Doc) -> Doc {
     copy
 }
 
-/// `GET /api/openapi.json`.
-pub async fn openapi_json() -> Response {
-    axum::Json(openapi()).into_response()
+/// `GET /api/openapi.json`: the document, with this server's plan names (`--plans`) as the
+/// values `PlanChange.plan` accepts.
+pub async fn openapi_json(State(s): State<crate::startup::AppState>) -> Response {
+    let mut doc = openapi();
+    let names: Vec<String> = s.services.list_plans().value.into_iter().map(|p| p.name).collect();
+    if let Some(RefOr::T(Schema::Object(plan_change))) =
+        doc.components.as_mut().and_then(|c| c.schemas.get_mut("PlanChange"))
+    {
+        if let Some(RefOr::T(Schema::Object(plan))) = plan_change.properties.get_mut("plan") {
+            plan.enum_values = Some(names.into_iter().map(serde_json::Value::String).collect());
+        }
+    }
+    axum::Json(doc).into_response()
 }
 
 /// `GET /api/docs` and `GET /api`: to the interactive reference at `/api/docs/`.

@@ -48,10 +48,11 @@ pub fn inbox_router() -> Router<AppState> {
     params(("id" = i64, Path, description = "Numeric agent id")),
     request_body = TransferRequest,
     responses(JsonBody, Unauthenticated, (status = 201, description = "The pending transfer", body = OwnershipTransfer),
-        (status = 400, description = "Malformed JSON, an unknown field, a recipient who is not a member or already owns it, or a message too long (validation)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 400, description = "Malformed JSON or a message too long (validation)", body = Problem, content_type = PROBLEM_JSON),
         (status = 403, description = "You may not manage this agent (not_allowed), or a cross-site cookie request (csrf)", body = Problem, content_type = PROBLEM_JSON),
         (status = 404, description = "No such agent in your organization (agent_not_found)", body = Problem, content_type = PROBLEM_JSON),
-        (status = 409, description = "A transfer is already pending (transfer_pending); synced (agent_read_only) or deleted (agent_deleted)", body = Problem, content_type = PROBLEM_JSON)),
+        (status = 409, description = "A transfer is already pending (transfer_pending); synced (agent_read_only) or deleted (agent_deleted)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "An unknown field or a wrong type; a recipient who is not a member or already owns it (invalid_recipient)", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn request(
     State(s): State<AppState>,

@@ -198,7 +198,6 @@ impl Services {
         let mut tx = self.db().begin().await?;
         let rec = self.locked_record(&mut tx, p, id).await?;
         rec.must_manage(p)?;
-        rec.check_precondition(if_match)?;
         let current = AgentFields {
             name: crate::vocab::AgentName::parse(&rec.name).map_err(|e| ServiceError::internal(e.0))?,
             slug: crate::vocab::Slug::parse(&rec.slug).map_err(|e| ServiceError::internal(e.0))?,
@@ -215,6 +214,7 @@ impl Services {
         json_patch::merge(&mut doc, patch);
         let Value::Object(doc) = doc else { return Err(ServiceError::internal("merge result is not an object")) };
         let next = parse_fields(&doc)?;
+        rec.check_precondition(if_match)?;
         if next.access != current.access {
             self.check_access_users(p.org_id, &next.access).await?;
         }
@@ -351,7 +351,7 @@ impl Services {
         self.commit_view(tx, p, id, now).await
     }
 
-    /// 400 unless every user an access rule names is a member of the organization.
+    /// 422 `unknown_member` unless every user an access rule names is a member of the organization.
     pub(crate) async fn check_access_users(&self, org: i64, access: &AccessConfig) -> Result<(), ServiceError> {
         let mut errors = Vec::new();
         for (name, rule) in [("use", &access.use_), ("manage", &access.manage)] {
@@ -373,7 +373,8 @@ impl Services {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(ServiceError::validation(errors))
+            let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
+            Err(ServiceError::new(ErrorCode::UnknownMember, detail).with_fields(errors))
         }
     }
 }

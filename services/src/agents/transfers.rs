@@ -39,6 +39,12 @@ fn transfer(r: &AnyRow) -> Result<OwnershipTransfer, sqlx::Error> {
     })
 }
 
+/// 422: a recipient the organization's state rules out, with the field.
+fn recipient(why: &'static str) -> ServiceError {
+    ServiceError::new(ErrorCode::InvalidRecipient, why)
+        .with_fields(vec![crate::errors::FieldError::new("toUserId", why)])
+}
+
 fn none_pending() -> ServiceError {
     ServiceError::new(ErrorCode::TransferNotFound, "No ownership transfer of this agent is pending.")
 }
@@ -128,10 +134,10 @@ impl Services {
                 .fetch_optional(&mut *tx)
                 .await?;
         if member.is_none() {
-            return Err(ServiceError::field("toUserId", "The recipient must be a member of this organization."));
+            return Err(recipient("The recipient must be a member of this organization."));
         }
         if rec.owner_id == Some(req.to_user_id) {
-            return Err(ServiceError::field("toUserId", "The recipient already owns this agent."));
+            return Err(recipient("The recipient already owns this agent."));
         }
         expire_lapsed(&mut tx, id, now).await?;
         if let Some(t) = pending(&mut tx, id, now).await? {

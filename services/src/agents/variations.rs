@@ -192,6 +192,13 @@ impl Services {
         if_match: Option<&[i64]>,
         meta: &RequestMeta,
     ) -> Result<(Variation, i64), ServiceError> {
+        if !raw.is_object() {
+            let e = crate::errors::FieldError::new(
+                "",
+                "A definition is a JSON object {trigger, workflowStructure, agentSelection}.",
+            );
+            return Err(invalid_definition(vec![e]));
+        }
         let now = self.now_ms();
         let mut tx = self.db().begin().await?;
         let rec = self.locked_record(&mut tx, p, id).await?;

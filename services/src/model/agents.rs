@@ -15,8 +15,9 @@ pub struct AccessRule {
     /// Roles admitted.
     #[serde(default)]
     pub roles: Vec<Role>,
-    /// User ids admitted (members of the organization).
-    #[serde(default)]
+    /// User ids admitted (members of the organization), at most 100.
+    #[serde(default, deserialize_with = "super::integrals")]
+    #[cfg_attr(feature = "server", schema(max_items = 100))]
     pub users: Vec<i64>,
 }
 
@@ -198,6 +199,30 @@ pub struct CreateAgentRequest {
     /// Who may use and manage it; the default lets every member use it and owners,
     /// admins and operators manage it.
     #[serde(default)]
+    pub access_config: Option<AccessConfig>,
+}
+
+/// `PATCH /api/v1/agents/{id}` (RFC 7396, `application/merge-patch+json`): only the fields
+/// to change; `null` removes `description`, `email` and `accessConfig` (back to the
+/// default). The document of the request body; the server reads it as a merge patch.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AgentPatch {
+    /// Display name.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::agent_name))]
+    pub name: Option<String>,
+    /// URL-safe slug, unique among the organization's live agents.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::slug))]
+    pub slug: Option<String>,
+    /// What the agent does.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::optional_description))]
+    pub description: Option<String>,
+    /// A contact address.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::contact_email))]
+    pub email: Option<String>,
+    /// Who may use and manage it.
+    #[cfg_attr(feature = "server", schema(nullable))]
     pub access_config: Option<AccessConfig>,
 }
 

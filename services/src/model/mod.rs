@@ -21,11 +21,10 @@ pub use account::{
     ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest, RevokedSessions, SessionInfo, SessionList,
 };
 pub use agents::{
-    AccessConfig, AccessRule, Agent, AgentListQuery, AgentPage, CreateAgentRequest, DeployRequest, OwnershipTransfer,
-    PendingOwnershipTransfer, ToggleRequest, TransferList, TransferRequest, Variation, VariationDetail, VariationList,
-    TRANSFER_MESSAGE_MAX, VERSION_NAME_MAX, VERSION_NOTES_MAX,
+    AccessConfig, AccessRule, Agent, AgentListQuery, AgentPage, AgentPatch, CreateAgentRequest, DeployRequest,
+    OwnershipTransfer, PendingOwnershipTransfer, ToggleRequest, TransferList, TransferRequest, Variation,
+    VariationDetail, VariationList, TRANSFER_MESSAGE_MAX, VERSION_NAME_MAX, VERSION_NOTES_MAX,
 };
-pub use views::{SaveViewRequest, SavedView, SavedViewList, ViewSpec, VIEWS_MAX, VIEW_NAME_MAX, VIEW_QUERY_MAX};
 pub use audit::{AuditEntry, AuditListPage, AuditListQuery, AuditPage, AuditVerification, AUDIT_FILTER_MAX};
 pub use invitations::{
     AcceptInvitationRequest, CreateInvitationRequest, InvitationList, InvitationPreview, MemberInvitation,
@@ -39,6 +38,7 @@ pub use orgs::{
     PlanInfo, PlanList, RoleChange,
 };
 pub use outbox::{OutboxItem, OutboxPage};
+pub use views::{SaveViewRequest, SavedView, SavedViewList, ViewSpec, VIEWS_MAX, VIEW_NAME_MAX, VIEW_QUERY_MAX};
 
 /// An organization as its members see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,7 +214,7 @@ pub struct AgentRegistrationRequest {
     /// organization that you may manage and that has none yet (one created with
     /// `POST /api/agents`). It keeps its name and description. Without it, registration
     /// creates a new agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "integral")]
     #[cfg_attr(feature = "server", schema(minimum = 1))]
     pub agent_id: Option<i64>,
 }
@@ -288,6 +288,18 @@ pub(crate) fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<
     let whole =
         n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).and_then(|f| format!("{f}").parse().ok()));
     whole.map(Some).ok_or_else(|| serde::de::Error::custom(format!("invalid type: {n}, expected an integer")))
+}
+
+/// A list of integers, each of which may be written as an integral float (`42.0`).
+pub(crate) fn integrals<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+    Vec::<serde_json::Number>::deserialize(d)?
+        .into_iter()
+        .map(|n| {
+            n.as_i64()
+                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).and_then(|f| format!("{f}").parse().ok()))
+                .ok_or_else(|| serde::de::Error::custom(format!("invalid type: {n}, expected an integer")))
+        })
+        .collect()
 }
 
 /// A freshly minted delegated token: the only time the secret is visible.

@@ -45,8 +45,8 @@ pub struct SaveViewRequest {
     /// The list: `agents`.
     #[cfg_attr(feature = "server", schema(pattern = "^agents$"))]
     pub list: String,
-    /// 1 to 60 characters.
-    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 60))]
+    /// 1 to 60 characters once surrounding whitespace is trimmed.
+    #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::view_name))]
     pub name: String,
     /// The URL query, empty or starting with `?`, at most 2000 characters.
     #[cfg_attr(feature = "server", schema(max_length = 2000, pattern = "^(\\?[^\\x00-\\x1f]*)?$"))]
@@ -77,16 +77,16 @@ impl ViewSpec {
         };
         let name = req.name.trim().to_string();
         let n = name.chars().count();
-        if n == 0 || n > VIEW_NAME_MAX || name.chars().any(char::is_control) {
+        if n == 0 || n > VIEW_NAME_MAX {
             errors.push(crate::FieldError::new(
                 "name",
-                format!("A name is 1 to {VIEW_NAME_MAX} characters, without control characters."),
+                format!("A name is 1 to {VIEW_NAME_MAX} characters once surrounding whitespace is trimmed."),
             ));
         }
-        let query = req.query.trim().to_string();
+        let query = req.query.clone();
         if query.chars().count() > VIEW_QUERY_MAX
             || !(query.is_empty() || query.starts_with('?'))
-            || query.chars().any(char::is_control)
+            || query.chars().any(|c| u32::from(c) < 0x20)
         {
             errors.push(crate::FieldError::new(
                 "query",
