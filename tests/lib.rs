@@ -205,6 +205,22 @@ pub async fn join(app: &TestApp, org: i64, user: &User, role: &str) {
         .unwrap();
 }
 
+/// A new user who joins `org` as `role` (in storage) and switches their session to it.
+pub async fn member_of(app: &TestApp, org: i64, role: &str) -> User {
+    let u = user(app).await;
+    join(app, org, &u, role).await;
+    let res = u
+        .client
+        .post(app.url("/api/v1/me/organization"))
+        .header("origin", &app.base)
+        .json(&json!({"organization": org.to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    u
+}
+
 /// Who sends a request.
 #[derive(Clone, Debug)]
 pub enum Who {

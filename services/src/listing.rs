@@ -4,9 +4,8 @@
 //!
 //! A cursor is the last row's sort values and id with the canonical text of the query it
 //! belongs to ([`crate::odata::canonical`]), HMAC-signed with the services' secret: it can
-//! be neither altered nor used to resume another filter or sort. The audit list uses this
-//! module; the agent list (`agents/list.rs`) still has its own copy of the same functions,
-//! with the same token format and key, so either could switch to the other's.
+//! be neither altered nor used to resume another filter or sort. The agent list
+//! (`agents/list.rs`) and the audit list (`audit/list.rs`) both use this module.
 
 use crate::errors::{ErrorCode, FieldError};
 use crate::odata::{Dialect, ODataError, SqlValue};

@@ -18,7 +18,7 @@
 //! by the agent's owner), a requested transfer is cancelled after, and delete acts on an
 //! agent made for that one call.
 use super::directory::MERGE;
-use agentry_tests::{both, client, join, user, TestApp, User};
+use agentry_tests::{both, client, member_of, user, TestApp, User};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -144,22 +144,6 @@ fn definition(n: usize) -> String {
     let cron = format!("{} {} * * *", n % 60, n / 60 % 24);
     let steps = json!([{"id": "main", "kind": "prompt"}]);
     json!({"trigger": {"cron": cron, "timezone": "UTC"}, "workflowStructure": {"steps": steps}}).to_string()
-}
-
-/// A new user who joins `org` as `role` and switches their session to it.
-async fn member_of(app: &TestApp, org: i64, role: &str) -> User {
-    let u = user(app).await;
-    join(app, org, &u, role).await;
-    let res = u
-        .client
-        .post(app.url("/api/v1/me/organization"))
-        .header("origin", &app.base)
-        .json(&json!({"organization": org.to_string()}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    u
 }
 
 /// Sends `method path` as `c` with the app's origin; a PATCH body goes as a merge patch.

@@ -1,7 +1,7 @@
 //! The agent directory (seeds 002 and 003) through real HTTP on both backends: create with
 //! Idempotency-Key, get with ETag/304, merge patch (415, 400, 422, 412, 409), lifecycle,
 //! soft delete, access, and another organization's ids.
-use agentry_tests::{both, join, problem, problem_code, user, TestApp, Who};
+use agentry_tests::{both, problem, problem_code, user, TestApp, Who};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -229,16 +229,7 @@ both!(access_and_other_organizations, |app| {
     let org = app.org_id().await;
     let a = create(&app, json!({"name": "Guarded", "slug": "guarded"})).await;
     let id = a["id"].as_i64().unwrap();
-    let member = user(&app).await;
-    join(&app, org, &member, "member").await;
-    member
-        .client
-        .post(app.url("/api/v1/me/organization"))
-        .header("origin", &app.base)
-        .json(&json!({"organization": org.to_string()}))
-        .send()
-        .await
-        .unwrap();
+    let member = agentry_tests::member_of(&app, org, "member").await;
     let as_member = |m: Method, path: String| member.client.request(m, app.url(&path)).header("origin", &app.base);
 
     let seen: Value = as_member(Method::GET, format!("/api/agents/{id}")).send().await.unwrap().json().await.unwrap();

@@ -3,25 +3,13 @@
 //! be a member, a transfer lapses after 7 days, a cancel racing an accept, the inbox, the
 //! audit trail, and another organization's ids.
 use super::directory::create;
-use agentry_tests::{both, join, problem, problem_code, user, TestApp, User};
+use agentry_tests::{both, problem, problem_code, user, TestApp, User};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// `user` joins the app's organization as `role` and switches to it.
+/// A new member of the app's organization, signed in there.
 async fn member_of(app: &TestApp, role: &str) -> User {
-    let org = app.org_id().await;
-    let u = user(app).await;
-    join(app, org, &u, role).await;
-    let res = u
-        .client
-        .post(app.url("/api/v1/me/organization"))
-        .header("origin", &app.base)
-        .json(&json!({"organization": org.to_string()}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    u
+    agentry_tests::member_of(app, app.org_id().await, role).await
 }
 
 fn as_user(app: &TestApp, u: &User, m: Method, path: &str) -> reqwest::RequestBuilder {

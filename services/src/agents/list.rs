@@ -5,51 +5,13 @@
 
 use super::record::{AgentRecord, RECORD_COLS, RECORD_FROM};
 use crate::catalog::AGENT_FIELDS;
-use crate::errors::ErrorCode;
+use crate::listing::{bind_all, dialect, odata_problem, present};
 use crate::model::{AgentListQuery, AgentPage};
-use crate::odata::{self, Budget, Dialect, ODataError, OrderKey, SqlValue};
+use crate::odata::{self, Budget, OrderKey, SqlValue};
 use crate::principal::Principal;
-use crate::store::Backend;
 use crate::vocab::Email;
 use crate::{ServiceError, Services};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
 use serde_json::Value;
-use sha2::Sha256;
-
-/// An OData error as a 400 problem with `param`, `position`, `expected` and `didYouMean`.
-pub(crate) fn odata_problem(e: ODataError) -> ServiceError {
-    let message = e.message.clone();
-    ServiceError::new(ErrorCode::InvalidQueryOption, e.to_string())
-        .with_fields(vec![crate::errors::FieldError::new(e.param, message)])
-        .with_extension("param", e.param.into())
-        .with_extension("position", e.position.into())
-        .with_extension("expected", e.expected.clone().into())
-        .with_extension("didYouMean", e.did_you_mean.clone().map_or(Value::Null, Value::String))
-}
-
-fn dialect(b: Backend) -> Dialect {
-    match b {
-        Backend::Sqlite => Dialect::Sqlite,
-        Backend::Postgres => Dialect::Postgres,
-    }
-}
-
-fn bind_all<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    binds: &'q [SqlValue],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for b in binds {
-        q = match b {
-            SqlValue::Text(s) => q.bind(s.as_str()),
-            SqlValue::Int(i) => q.bind(*i),
-            SqlValue::Float(f) => q.bind(*f),
-            SqlValue::Null => q.bind(Option::<i64>::None),
-        };
-    }
-    q
-}
 
 /// The value of a sortable field in a row, for the cursor.
 fn sort_value(r: &AgentRecord, name: &str) -> SqlValue {
@@ -74,66 +36,7 @@ fn sort_value(r: &AgentRecord, name: &str) -> SqlValue {
     }
 }
 
-fn to_json(v: &SqlValue) -> Value {
-    match v {
-        SqlValue::Text(s) => Value::String(s.clone()),
-        SqlValue::Int(i) => (*i).into(),
-        SqlValue::Float(f) => (*f).into(),
-        SqlValue::Null => Value::Null,
-    }
-}
-
-fn from_json(v: &Value) -> Option<SqlValue> {
-    match v {
-        Value::String(s) => Some(SqlValue::Text(s.clone())),
-        Value::Number(n) => n.as_i64().map(SqlValue::Int),
-        Value::Null => Some(SqlValue::Null),
-        _ => None,
-    }
-}
-
 impl Services {
-    fn cursor_mac(&self, payload: &[u8]) -> Vec<u8> {
-        <Hmac<Sha256> as Mac>::new_from_slice(self.secret())
-            .map(|m| m.chain_update(b"agentry-cursor/v1").chain_update(payload).finalize().into_bytes().to_vec())
-            .unwrap_or_default()
-    }
-
-    fn sign_cursor(&self, query: &str, last: &[SqlValue], id: i64) -> String {
-        let payload = serde_json::json!({ "q": query, "k": last.iter().map(to_json).collect::<Vec<_>>(), "id": id });
-        let payload = payload.to_string();
-        let mac = self.cursor_mac(payload.as_bytes());
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(&mac[..16]))
-    }
-
-    /// The cursor's sort values and id; 400 when it was altered or made for another query.
-    fn open_cursor(&self, token: &str, query: &str, keys: usize) -> Result<(Vec<SqlValue>, i64), ServiceError> {
-        let bad = || {
-            ServiceError::new(
-                ErrorCode::CursorMismatch,
-                "This $skiptoken belongs to another filter or sort, or was altered; start again from the first page.",
-            )
-        };
-        let (payload, mac) = token.split_once('.').ok_or_else(bad)?;
-        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| bad())?;
-        let mac = URL_SAFE_NO_PAD.decode(mac).map_err(|_| bad())?;
-        let expected = self.cursor_mac(&payload);
-        if mac.len() != 16 || !crate::secrets::ct_eq(&mac, &expected[..16]) {
-            return Err(bad());
-        }
-        let v: Value = serde_json::from_slice(&payload).map_err(|_| bad())?;
-        if v.get("q").and_then(Value::as_str) != Some(query) {
-            return Err(bad());
-        }
-        let last: Vec<SqlValue> =
-            v.get("k").and_then(Value::as_array).map(|a| a.iter().filter_map(from_json).collect()).ok_or_else(bad)?;
-        let id = v.get("id").and_then(Value::as_i64).ok_or_else(bad)?;
-        if last.len() != keys {
-            return Err(bad());
-        }
-        Ok((last, id))
-    }
-
     /// `GET /api/agents`: the caller's organization's agents, filtered, sorted and paged.
     /// `base` is the list's path, for the next link.
     pub async fn list_agents_odata(
@@ -144,7 +47,7 @@ impl Services {
     ) -> Result<AgentPage, ServiceError> {
         let reg = &AGENT_FIELDS;
         // An empty option is an absent one (`?$top=&$filter=`), as forms send them.
-        let blank = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let blank = present;
         let q = &AgentListQuery {
             filter: blank(&q.filter),
             orderby: blank(&q.orderby),
@@ -208,7 +111,7 @@ impl Services {
         }
         let counted = if count { Some(self.count_agents(&conds, &binds).await?) } else { None };
         if let Some(token) = &q.skiptoken {
-            let (last, id) = self.open_cursor(token, &canonical, order.len())?;
+            let (last, id) = self.open_list_cursor(token, &canonical, order.len())?;
             let frag = odata::after_sql(&order, reg, &last, id, d, binds.len() + 1);
             conds.push(format!("({})", frag.sql));
             binds.extend(frag.binds);
@@ -226,7 +129,7 @@ impl Services {
         let next_link = match (more, recs.last()) {
             (true, Some(last)) => {
                 let values: Vec<SqlValue> = order.iter().map(|k| sort_value(last, k.field.name)).collect();
-                Some(next_link(base, q, &self.sign_cursor(&canonical, &values, last.id)))
+                Some(next_link(base, q, &self.sign_list_cursor(&canonical, &values, last.id)))
             }
             _ => None,
         };
