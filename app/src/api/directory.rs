@@ -215,7 +215,7 @@ pub async fn agents_bulk(ids: Vec<i64>, action: AgentOp) -> Result<BulkOutcome, 
     Ok(out)
 }
 
-/// Creates an agent (a draft definition) and answers its id.
+/// Creates an agent (a draft definition), answers its id, and redirects to its page.
 #[server(prefix = "/fn", endpoint = "create-agent")]
 pub async fn create_agent(name: String, agent_type: String) -> Result<i64, AppError> {
     use agentry_services::model::{AgentType, CreateAgentRequest};
@@ -233,6 +233,8 @@ pub async fn create_agent(name: String, agent_type: String) -> Result<i64, AppEr
         access_config: None,
     };
     let (view, _) = services.create_agent(&p, req, None, &meta).await.map_err(ctx::fail)?;
+    // Its page opens, from the hydrated form and from a plain form post alike.
+    leptos_axum::redirect(&format!("/agents/{}", view.agent.id));
     Ok(view.agent.id)
 }
 

@@ -125,11 +125,6 @@ fn Head() -> impl IntoView {
 fn CreateForm() -> impl IntoView {
     let create = ServerAction::<CreateAgent>::new();
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = create.value().get() {
-            leptos_router::hooks::use_navigate()(&format!("/agents/{id}"), Default::default());
-        }
-    });
     let message = move |f: &'static str| move || error.get().and_then(|e| e.field_message(f));
     view! {
         <details class="panel create-agent">
