@@ -12,8 +12,9 @@ use super::sql::{Dialect, SqlFragment, SqlValue, Writer};
 /// The condition selecting the rows that come strictly after the row whose key values are
 /// `last` (one per key, [`SqlValue::Null`] for NULL; datetimes and booleans as `Int`) and
 /// whose id is `last_id`, in the order `order_sql(keys, reg)` produces:
-/// `(k1 > $a) OR (k1 = $a AND k2 > $b) OR ... OR (k1 = $a AND ... AND id > $z)`, with `<`
-/// for descending keys, and NULL as the smallest value (first ascending, last descending).
+/// `k1 >= $a AND ((k1 > $a) OR (k1 = $a AND k2 > $b) OR ... OR (k1 = $a AND ... AND id > $z))`,
+/// with `<`/`<=` for descending keys, and NULL as the smallest value (first ascending,
+/// last descending). The leading range repeats what the terms imply, for the planner.
 ///
 /// The text is the same on both dialects. A missing value (a `last` shorter than `keys`)
 /// counts as NULL; the caller built `last` from its own row, so this is a bug caught by a
@@ -32,6 +33,22 @@ pub fn after_sql(
     let value = |i: usize| last.get(i).unwrap_or(&SqlValue::Null);
     let id_desc = keys.last().is_some_and(|k| k.desc);
     let mut first_term = true;
+    // A range on the first key, implied by the terms below but not derived from them by
+    // either planner (each term binds the value anew): it lets an index on the sort start
+    // at the cursor instead of at the top (bench/directory: a cursor page went from the
+    // cost of a first page, 5-12 ms, to under 1 ms).
+    if let (Some(k), v) = (keys.first(), value(0)) {
+        if *v != SqlValue::Null {
+            let column = k.field.column;
+            match (k.desc, k.field.nullable) {
+                (false, _) => w.push(&format!("{column} >= ")),
+                (true, false) => w.push(&format!("{column} <= ")),
+                (true, true) => w.push(&format!("({column} IS NULL OR {column} <= ")),
+            }
+            w.bind(v.clone());
+            w.push(if k.desc && k.field.nullable { ") AND " } else { " AND " });
+        }
+    }
     w.push("(");
     for i in 0..=keys.len() {
         // A descending key whose last value is NULL has nothing after it (NULLs are last).

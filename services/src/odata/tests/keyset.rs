@@ -16,10 +16,14 @@ fn each_key_adds_a_tier_and_the_id_breaks_ties() {
     let f = after("name, createdAt desc", &[SqlValue::Text("bob".into()), SqlValue::Int(5)], 9);
     assert_eq!(
         f.sql,
-        "((a.name > $3) OR (a.name = $4 AND a.created_at < $5) OR (a.name = $6 AND a.created_at = $7 AND a.id < $8))"
+        "a.name >= $3 AND ((a.name > $4) OR (a.name = $5 AND a.created_at < $6) OR (a.name = $7 AND a.created_at = $8 AND a.id < $9))"
     );
     let t = SqlValue::Text("bob".into());
-    assert_eq!(f.binds, vec![t.clone(), t.clone(), SqlValue::Int(5), t, SqlValue::Int(5), SqlValue::Int(9)]);
+    let binds = vec![t.clone(), t.clone(), t.clone(), SqlValue::Int(5), t, SqlValue::Int(5), SqlValue::Int(9)];
+    assert_eq!(f.binds, binds);
+    // Descending: the range is an upper bound.
+    let f = after("name desc", &[SqlValue::Text("bob".into())], 9);
+    assert_eq!(f.sql, "a.name <= $3 AND ((a.name < $4) OR (a.name = $5 AND a.id < $6))");
 }
 
 #[test]
@@ -28,10 +32,13 @@ fn nulls_are_the_smallest_value_in_both_directions() {
     let f = after("deletedAt", &[SqlValue::Null], 9);
     assert_eq!(f.sql, "((a.deleted_at IS NOT NULL) OR (a.deleted_at IS NULL AND a.id > $3))");
     let f = after("deletedAt", &[SqlValue::Int(7)], 9);
-    assert_eq!(f.sql, "((a.deleted_at > $3) OR (a.deleted_at = $4 AND a.id > $5))");
+    assert_eq!(f.sql, "a.deleted_at >= $3 AND ((a.deleted_at > $4) OR (a.deleted_at = $5 AND a.id > $6))");
     // Descending, NULLs last: after a value come smaller values and the NULLs.
     let f = after("deletedAt desc", &[SqlValue::Int(7)], 9);
-    assert_eq!(f.sql, "(((a.deleted_at < $3 OR a.deleted_at IS NULL)) OR (a.deleted_at = $4 AND a.id < $5))");
+    assert_eq!(
+        f.sql,
+        "(a.deleted_at IS NULL OR a.deleted_at <= $3) AND (((a.deleted_at < $4 OR a.deleted_at IS NULL)) OR (a.deleted_at = $5 AND a.id < $6))"
+    );
     // After a NULL, only NULLs with a smaller id.
     let f = after("deletedAt desc", &[SqlValue::Null], 9);
     assert_eq!(f.sql, "((a.deleted_at IS NULL AND a.id < $3))");
