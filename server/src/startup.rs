@@ -4,7 +4,8 @@ use crate::client_ip::TrustedProxies;
 use crate::middleware::{csrf, request_meta};
 use crate::problem::problemify;
 use crate::routes::{
-    agents, audit, auth, docs, health, invitations, keys, organizations, outbox, registration, security, transfers, variations, views,
+    agents, audit, auth, docs, health, invitations, keys, organizations, outbox, registration, security, transfers,
+    variations, views,
 };
 use crate::web;
 use agentry_services::mailer::{Mailer, Worker};

@@ -63,11 +63,11 @@ mod rate_limit;
 #[cfg(feature = "server")]
 mod registration;
 #[cfg(feature = "server")]
+mod saved_views;
+#[cfg(feature = "server")]
 pub mod seats;
 #[cfg(feature = "server")]
 pub mod secrets;
-#[cfg(feature = "server")]
-mod saved_views;
 #[cfg(feature = "server")]
 mod security;
 #[cfg(feature = "server")]

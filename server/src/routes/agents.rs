@@ -7,8 +7,8 @@ use crate::extract::{Auth, IdempotencyHeader, IfMatch, IfNoneMatch, Json, Meta, 
 use crate::problem::{ApiError, ApiResult, JsonBody, Problem, Unauthenticated, PROBLEM_JSON};
 use crate::startup::AppState;
 use agentry_services::model::{
-    AccessConfig, AccessRule, Agent, AgentListQuery, AgentPatch, AgentPage, CreateAgentRequest, PendingOwnershipTransfer,
-    VariationDetail,
+    AccessConfig, AccessRule, Agent, AgentListQuery, AgentPage, AgentPatch, CreateAgentRequest,
+    PendingOwnershipTransfer, VariationDetail,
 };
 use agentry_services::{AgentView, ErrorCode, IdempotencyKey, ServiceError, View};
 use axum::extract::{MatchedPath, State};
