@@ -5,6 +5,7 @@ mod changes;
 mod directory;
 mod list;
 mod record;
+mod schedule;
 pub(crate) mod store;
 mod transfers;
 mod variations;
