@@ -84,6 +84,10 @@ fn options(backend: Backend, max: u32, relaxed: bool) -> AnyPoolOptions {
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    // Reads map the file rather than copy its pages into each connection's
+                    // own cache: a list page's server CPU fell by about a tenth
+                    // (docs/PERFORMANCE.md, "Agent directory"). Address space only.
+                    conn.execute("PRAGMA mmap_size = 268435456").await?;
                 }
                 if backend == Backend::Postgres {
                     // What the batches' literals rely on (`store/batch.rs`); PostgreSQL's

@@ -20,6 +20,50 @@ fn names(p: &Value) -> Vec<String> {
     p["value"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap().to_string()).collect()
 }
 
+// `startswith` on SQLite also bounds the column to a range (so an index serves it): every
+// case of the prefix must still match, and nothing outside it, in both directions.
+both!(startswith_matches_every_case_of_the_prefix, |app| {
+    app.signup().await;
+    let all = [
+        "agent-1",
+        "AGENT-10",
+        "Agent-1 b",
+        "aGeNt-19",
+        "agent-2",
+        "agent-",
+        "Agent",
+        "Zed",
+        "ágent-1",
+        "agent-1ÿ",
+        "b",
+    ];
+    for name in all {
+        create(&app, json!({"name": name})).await;
+    }
+    for prefix in ["agent-1", "AGENT-1", "Agent", "agent-", "ágent", "agent-1ÿ", "z", "%", "_"] {
+        for order in ["name", "name desc", "id"] {
+            let f = enc(&format!("startswith(name, '{prefix}')"));
+            let got = names(&page(&app, &format!("$filter={f}&$orderby={}", enc(order))).await);
+            let mut want: Vec<&str> =
+                all.iter().copied().filter(|n| n.to_lowercase().starts_with(&prefix.to_lowercase())).collect();
+            match order {
+                "name" => want.sort_unstable(),
+                "name desc" => want.sort_unstable_by(|a, b| b.cmp(a)),
+                _ => {}
+            }
+            if order == "id" {
+                let (mut g, mut w) = (got.clone(), want.clone());
+                g.sort_unstable();
+                w.sort_unstable();
+                assert_eq!(g, w, "startswith(name, '{prefix}')");
+            } else if app.database_url.starts_with("sqlite") {
+                // PostgreSQL sorts by its collation; SQLite by bytes, as Rust does.
+                assert_eq!(got, want, "startswith(name, '{prefix}') by {order}");
+            }
+        }
+    }
+});
+
 both!(filters_sorts_selects_and_counts, |app| {
     app.signup().await;
     for (name, ty, email) in [
@@ -185,6 +229,11 @@ both!(drafts_deploys_history_and_rollback, |app| {
     assert_eq!(put_draft(&app, id, v2).await.status(), 200);
     let a: Value = app.get(&format!("/api/agents/{id}")).await.json().await.unwrap();
     assert_eq!(a["hasUnpublishedChanges"], true);
+    // The list derives it in full rows and when `$select` names it.
+    for q in ["", "&$select=name,hasUnpublishedChanges"] {
+        let list: Value = app.get(&format!("/api/agents?$filter=id eq {id}{q}")).await.json().await.unwrap();
+        assert_eq!(list["value"][0]["hasUnpublishedChanges"], true, "{q}: {list}");
+    }
     let d: Value = app.post(&format!("/api/agents/{id}/deploy"), json!({})).await.json().await.unwrap();
     let second = d["activeVariationId"].as_str().unwrap().to_string();
     let t: Value = app.post(&format!("/api/agents/{id}/toggle"), json!({})).await.json().await.unwrap();

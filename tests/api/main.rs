@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod agent_audit;
 mod agent_matrix;
 mod api_keys;
 mod audit;

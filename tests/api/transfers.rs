@@ -42,6 +42,12 @@ both!(request_accept_and_the_agent_moves, |app| {
     assert_eq!(seen["pendingOwnershipTransfer"]["toUserId"], bob.id);
     assert_eq!(seen["pendingOwnershipTransfer"]["message"], "yours now");
     problem_code(app.post(&path, json!({"toUserId": carol.id})).await, 409, "transfer_pending").await;
+    // The list derives it too: in full rows, and when `$select` names it (a `$select`
+    // without it leaves the join out).
+    for q in ["", "&$select=name,pendingOwnershipTransfer"] {
+        let list: Value = app.get(&format!("/api/agents?$filter=id eq {id}{q}")).await.json().await.unwrap();
+        assert_eq!(list["value"][0]["pendingOwnershipTransfer"]["toUserId"], bob.id, "{q}: {list}");
+    }
 
     // The inbox: Bob sees it, Carol does not.
     let inbox: Value =

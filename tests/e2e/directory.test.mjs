@@ -120,6 +120,11 @@ test('filter, sort, share, edit, deploy, roll back, bulk-deactivate, and transfe
     await visit(op, `/agents/${churnId}?tab=versions`);
     await op.getByRole('button', { name: 'Make active (version 1)' }).click();
     await op.getByText('Version 1 is active again.').waitFor();
+    // The Audit tab lists what just happened to this agent, newest first.
+    await visit(op, `/agents/${churnId}?tab=audit`);
+    const actions = await op.locator('ol.audit li code.row__title').allTextContents();
+    assert.equal(actions[0], 'agent.version_activated', actions.join(', '));
+    assert.ok(actions.includes('agent.deployed') && actions.includes('agent.created'), actions.join(', '));
     await visit(op, `/agents/${churnId}?tab=schedule`);
     await op.getByText(/Europe\/Berlin/).first().waitFor();
     assert.equal(await op.locator('ol.runs').first().locator('li').count(), 5);

@@ -4,7 +4,9 @@
 //! travel as JSON.
 
 use crate::error::AppError;
-use agentry_services::model::{Agent, AgentListQuery, AgentPage, OwnershipTransfer, TransferList, Variation};
+use agentry_services::model::{
+    Agent, AgentListQuery, AgentPage, AuditPage, OwnershipTransfer, TransferList, Variation,
+};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -297,4 +299,13 @@ pub async fn delete_view(id: i64) -> Result<(), AppError> {
     let services = ctx::services()?;
     let p = ctx::require_principal(&services).await?;
     services.delete_view(&p, id).await.map_err(ctx::fail)
+}
+
+/// A page of the audit entries about one agent, newest first (`cursor`: older than this
+/// entry), for those who may manage it.
+#[server(prefix = "/fn", endpoint = "agent-audit")]
+pub async fn agent_audit(id: i64, cursor: Option<i64>) -> Result<AuditPage, AppError> {
+    let services = ctx::services()?;
+    let p = ctx::require_principal(&services).await?;
+    services.agent_audit(&p, id, Some(25), cursor).await.map_err(ctx::fail)
 }

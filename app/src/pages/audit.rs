@@ -187,8 +187,9 @@ fn Filter(
     }
 }
 
+/// One entry of the log (also the agent page's Audit tab).
 #[component]
-fn Entry(e: AuditEntry) -> impl IntoView {
+pub(crate) fn Entry(e: AuditEntry) -> impl IntoView {
     let who =
         e.actor_email.clone().or_else(|| e.actor_user_id.map(|u| format!("user #{u}"))).unwrap_or("system".into());
     let target = match (&e.target_type, &e.target_id) {

@@ -1,12 +1,14 @@
 //! REST handlers for an agent's definition: the draft, deploy, the version history with
-//! restore and activate (roll back or forward), and the schedule toggle. Under
+//! restore and activate (roll back or forward), the schedule toggle, and the agent's audit
+//! trail. Under
 //! `/api/agents/{id}` and `/api/v1/agents/{id}`.
 
 use super::agents::tagged;
-use crate::extract::{Auth, IfMatch, Json, Meta, OptionalJson, Path};
+use crate::extract::{Auth, IfMatch, Json, Meta, OptionalJson, Path, Query};
 use crate::problem::{ApiResult, OptionalJsonBody, Problem, Unauthenticated, PROBLEM_JSON};
 use crate::startup::AppState;
-use agentry_services::model::{DeployRequest, ToggleRequest, Variation, VariationList};
+use agentry_services::model::{AuditPage, DeployRequest, ToggleRequest, Variation, VariationList};
+use agentry_services::{FieldError, ServiceError};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -18,8 +20,8 @@ use utoipa::OpenApi;
 /// This module's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(get_draft, put_draft, deploy, history, restore, activate_version, toggle),
-    components(schemas(DeployRequest, ToggleRequest, Variation, VariationList))
+    paths(get_draft, put_draft, deploy, history, restore, activate_version, toggle, audit),
+    components(schemas(AuditPage, DeployRequest, ToggleRequest, Variation, VariationList))
 )]
 pub struct ApiDoc;
 
@@ -32,6 +34,7 @@ pub fn router(prefix: &str) -> Router<AppState> {
         .route(&format!("{prefix}/{{id}}/variations/{{vid}}/restore"), post(restore))
         .route(&format!("{prefix}/{{id}}/variations/{{vid}}/activate"), post(activate_version))
         .route(&format!("{prefix}/{{id}}/toggle"), post(toggle))
+        .route(&format!("{prefix}/{{id}}/audit"), get(audit))
 }
 
 fn variation(v: &Variation, revision: i64) -> Response {
@@ -188,4 +191,45 @@ pub async fn toggle(
 ) -> ApiResult<Response> {
     let view = s.services.toggle_schedule(&p, id, req.enabled, if_match.as_deref(), &meta).await?;
     Ok(tagged(StatusCode::OK, &view))
+}
+
+/// Paging of an agent's audit trail.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgentAuditParams {
+    /// Page size, 1 to 200 (larger values are capped); default 50.
+    #[serde(rename = "$top")]
+    #[param(minimum = 1)]
+    pub top: Option<i64>,
+    /// Entries older than this id (the `@odata.nextLink`'s cursor).
+    #[param(minimum = 1)]
+    pub cursor: Option<i64>,
+}
+
+/// The audit entries about this agent, newest first: edits, deploys, activations,
+/// transfers and keys, with who and when. For those who may manage it.
+#[utoipa::path(get, path = "/api/v1/agents/{id}/audit", tag = "agents", operation_id = "list_agent_audit",
+    params(("id" = i64, Path, description = "Numeric agent id"), AgentAuditParams),
+    responses(Unauthenticated, (status = 200, description = "A page of entries", body = AuditPage),
+        (status = 400, description = "A non-numeric id or cursor, or `$top` below 1 (invalid_path, invalid_query, validation)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 403, description = "You may not manage this agent (not_allowed)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "No such agent in your organization (agent_not_found)", body = Problem, content_type = PROBLEM_JSON)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn audit(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<AgentAuditParams>,
+) -> ApiResult<axum::Json<AuditPage>> {
+    let mut errors = Vec::new();
+    if q.top.is_some_and(|t| t < 1) {
+        errors.push(FieldError::new("$top", "$top is at least 1."));
+    }
+    if q.cursor.is_some_and(|c| c < 1) {
+        errors.push(FieldError::new("cursor", "A cursor is an entry's id, at least 1."));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::validation(errors).into());
+    }
+    Ok(axum::Json(s.services.agent_audit(&p, id, q.top, q.cursor).await?))
 }

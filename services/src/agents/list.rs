@@ -3,7 +3,7 @@
 //! (`$skiptoken`) bound to the filter and the sort; ties break by id, so the pages stay
 //! stable while agents are added.
 
-use super::record::{AgentRecord, RECORD_COLS, RECORD_FROM};
+use super::record::{AgentRecord, Derived};
 use crate::catalog::AGENT_FIELDS;
 use crate::listing::{bind_all, dialect, odata_problem, present};
 use crate::model::{AgentListQuery, AgentPage};
@@ -105,7 +105,8 @@ impl Services {
             conds.push(format!("a.email = ${}", binds.len()));
         }
         if let Some(f) = &filter {
-            let frag = odata::filter_sql(f, d, binds.len() + 1);
+            // A cursor page's keyset bounds the sort key; the first page gets the prefix range.
+            let frag = odata::filter_sql_with(f, d, binds.len() + 1, q.skiptoken.is_none());
             conds.push(format!("({})", frag.sql));
             binds.extend(frag.binds);
         }
@@ -117,8 +118,12 @@ impl Services {
             binds.extend(frag.binds);
         }
         let limit = i64::from(top) + 1;
+        let wants = |name: &str| select.as_ref().is_none_or(|fields| fields.iter().any(|f| f.name == name));
+        let derived =
+            Derived { unpublished: wants("hasUnpublishedChanges"), transfer: wants("pendingOwnershipTransfer") };
+        let (cols, from) = derived.sql();
         let sql = format!(
-            "SELECT {RECORD_COLS} FROM {RECORD_FROM} WHERE {} {} LIMIT {limit} OFFSET {skip}",
+            "SELECT {cols} FROM {from} WHERE {} {} LIMIT {limit} OFFSET {skip}",
             conds.join(" AND "),
             odata::order_sql(&order, reg),
         );

@@ -12,21 +12,52 @@ use crate::ServiceError;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-/// The columns of [`AgentRecord`], from `agents a JOIN organizations o` and the pending
-/// transfer `t`. `$1` is now (a pending transfer past its expiry is not pending).
-pub(crate) const RECORD_COLS: &str = "a.id, a.slug, a.name, a.description, a.email, a.status, a.type, a.source, \
+/// The stored columns of [`AgentRecord`], from `agents a JOIN organizations o`.
+const BASE_COLS: &str = "a.id, a.slug, a.name, a.description, a.email, a.status, a.type, a.source, \
      a.enabled, a.registration, a.owner_id, a.schedule_enabled, a.access_config, a.active_variation_id, \
-     a.draft_variation_id, a.created_at, a.updated_at, a.deleted_at, a.revision, o.uuid AS org_uuid, \
-     CAST(CASE WHEN a.draft_variation_id IS NULL THEN 0 WHEN a.active_variation_id IS NULL THEN 1 \
+     a.draft_variation_id, a.created_at, a.updated_at, a.deleted_at, a.revision, o.uuid AS org_uuid";
+
+/// `hasUnpublishedChanges`: the draft's definition differs from the active one's.
+const UNPUBLISHED_COL: &str = "CAST(CASE WHEN a.draft_variation_id IS NULL THEN 0 \
+       WHEN a.active_variation_id IS NULL THEN 1 \
        WHEN (SELECT d.definition FROM agent_variations d WHERE d.id = a.draft_variation_id) \
           = (SELECT v.definition FROM agent_variations v WHERE v.id = a.active_variation_id) THEN 0 \
-       ELSE 1 END AS BIGINT) AS unpublished, \
-     t.id AS t_id, t.from_user_id AS t_from, t.to_user_id AS t_to, t.requested_by AS t_by, \
-     t.message AS t_message, t.created_at AS t_created, t.expires_at AS t_expires";
+       ELSE 1 END AS BIGINT) AS unpublished";
 
-/// `FROM` for [`RECORD_COLS`].
-pub(crate) const RECORD_FROM: &str = "agents a JOIN organizations o ON o.id = a.org_id \
-     LEFT JOIN agent_transfers t ON t.agent_id = a.id AND t.status = 'pending' AND t.expires_at > $1";
+/// The pending transfer `t`, joined by [`TRANSFER_JOIN`].
+const TRANSFER_COLS: &str = "t.id AS t_id, t.from_user_id AS t_from, t.to_user_id AS t_to, \
+     t.requested_by AS t_by, t.message AS t_message, t.created_at AS t_created, t.expires_at AS t_expires";
+
+/// `$1` is now: a pending transfer past its expiry is not pending.
+const TRANSFER_JOIN: &str =
+    "LEFT JOIN agent_transfers t ON t.agent_id = a.id AND t.status = 'pending' AND t.expires_at > $1";
+
+/// What a row derives at the cost of more reads: a list whose `$select` names neither
+/// leaves them out (they read as "no changes" and "no transfer", and are not shown).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Derived {
+    /// `hasUnpublishedChanges`: two variation lookups and a comparison of definitions.
+    pub unpublished: bool,
+    /// `pendingOwnershipTransfer`: a join.
+    pub transfer: bool,
+}
+
+impl Derived {
+    /// Everything, as a single agent's view needs.
+    pub(crate) const ALL: Derived = Derived { unpublished: true, transfer: true };
+
+    /// `SELECT {cols} FROM {from}` for the record. `$1` (now) is always used, so that the
+    /// binds line up whatever is left out.
+    pub(crate) fn sql(self) -> (String, String) {
+        let unpublished = if self.unpublished { UNPUBLISHED_COL } else { "CAST(0 AS BIGINT) AS unpublished" };
+        let (transfer, join) =
+            if self.transfer { (TRANSFER_COLS, TRANSFER_JOIN) } else { ("CAST(NULL AS TEXT) AS t_id", "") };
+        let cols = format!("{BASE_COLS}, {unpublished}, {transfer}");
+        let from =
+            format!("agents a JOIN organizations o ON o.id = a.org_id AND CAST($1 AS BIGINT) IS NOT NULL {join}");
+        (cols, from)
+    }
+}
 
 /// One agent row with what its view derives.
 #[derive(Clone, Debug)]
@@ -184,7 +215,8 @@ pub(crate) async fn fetch<'e, E>(exec: E, org: i64, id: i64, now: i64) -> Result
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = format!("SELECT {RECORD_COLS} FROM {RECORD_FROM} WHERE a.id = $2 AND a.org_id = $3");
+    let (cols, from) = Derived::ALL.sql();
+    let sql = format!("SELECT {cols} FROM {from} WHERE a.id = $2 AND a.org_id = $3");
     let row = sqlx::query(&sql).bind(now).bind(id).bind(org).fetch_optional(exec).await?;
     row.as_ref().map(AgentRecord::from_row).transpose()
 }

@@ -160,12 +160,48 @@ impl Services {
     /// simple filters and the `cursor` (the audit page).
     pub async fn list_audit(&self, p: &Principal, org: &str, q: &AuditQuery) -> Result<AuditPage, ServiceError> {
         let org_id = self.audit_reader(p, org).await?;
+        self.audit_page(org_id, q, |top, last| format!("{}?{}", base(org_id), q.next_query(top, last))).await
+    }
+
+    /// `GET /api/v1/agents/{id}/audit`: the entries about one agent, newest first, for
+    /// those who may manage it (its owner, the managers its access names, the
+    /// organization's owners and admins): who changed, deployed, moved or keyed it.
+    pub async fn agent_audit(
+        &self,
+        p: &Principal,
+        id: i64,
+        top: Option<i64>,
+        cursor: Option<i64>,
+    ) -> Result<AuditPage, ServiceError> {
+        let agent = self.agent_record(p, id).await?;
+        if !agent.can_manage(p) {
+            return Err(ServiceError::not_allowed("Only those who may manage this agent may read its audit trail."));
+        }
+        let q = AuditQuery {
+            target_type: Some("agent".into()),
+            target_id: Some(id.to_string()),
+            top,
+            cursor,
+            ..AuditQuery::default()
+        };
+        let path = format!("/api/v1/agents/{id}/audit");
+        self.audit_page(p.org_id, &q, |top, last| format!("{path}?$top={top}&cursor={last}")).await
+    }
+
+    /// One page of whole entries with the simple filters and the `cursor`; `link` makes the
+    /// next page's URL from the page size and the last id.
+    async fn audit_page(
+        &self,
+        org_id: i64,
+        q: &AuditQuery,
+        link: impl Fn(i64, i64) -> String,
+    ) -> Result<AuditPage, ServiceError> {
         let o = Options::parse(&AuditListQuery::default())?;
         self.seal_chain(org_id).await?;
         let top = page_size(q);
         let page = self.audit_rows(org_id, q, &o, top, None).await?;
         let next_link = match (page.more, page.rows.last()) {
-            (true, Some(last)) => Some(format!("{}?{}", base(org_id), q.next_query(top, last.id))),
+            (true, Some(last)) => Some(link(top, last.id)),
             _ => None,
         };
         Ok(AuditPage { value: page.rows.into_iter().map(Stored::entry).collect(), next_link })

@@ -26,7 +26,7 @@ pub use options::{
     parse_count, parse_orderby, parse_select, parse_skip, parse_top, OrderKey, DEFAULT_TOP, MAX_SKIP, MAX_TOP,
 };
 pub use parser::{parse_filter, Budget, DEPTH_CAP};
-pub use sql::{filter_sql, order_sql, Dialect, SqlFragment, SqlValue};
+pub use sql::{filter_sql, filter_sql_with, order_sql, Dialect, SqlFragment, SqlValue};
 
 #[cfg(test)]
 mod fuzz;

@@ -4,6 +4,7 @@
 //! Audit. Every change sends the revision the page read as `If-Match`, so a change made
 //! elsewhere meanwhile is refused (and the page reloads) instead of being overwritten.
 
+mod audit;
 mod definition;
 mod diff;
 mod settings;
@@ -123,7 +124,7 @@ fn Loaded(v: AgentView, ctl: Ctl, tab: &'static str) -> impl IntoView {
         "access" => view! { <settings::AccessTab v=v.clone() ctl /> }.into_any(),
         "keys" => view! { <settings::KeysTab v=v.clone() ctl /> }.into_any(),
         "transfer" => view! { <settings::TransferTab v=v.clone() ctl /> }.into_any(),
-        "audit" => view! { <AuditTab id /> }.into_any(),
+        "audit" => view! { <audit::AuditTab id can_manage=a.can_manage /> }.into_any(),
         _ => view! { <settings::OverviewTab v=v.clone() ctl /> }.into_any(),
     };
     view! {
@@ -158,18 +159,5 @@ fn Loaded(v: AgentView, ctl: Ctl, tab: &'static str) -> impl IntoView {
         <section class="panel tab-panel" aria-label=TABS.iter().find(|(k, _)| *k == tab).map_or("", |(_, l)| *l)>
             {body}
         </section>
-    }
-}
-
-#[component]
-fn AuditTab(id: i64) -> impl IntoView {
-    let href = format!("/organization/audit?targetType=agent&targetId={id}");
-    view! {
-        <h2>"Audit"</h2>
-        <p class="muted">
-            "Every change to this agent (edits, deploys, activations, transfers, keys) is in the organization's audit log. "
-            "Owners, admins and operators can read it."
-        </p>
-        <A href=href attr:class="btn btn--ghost">"Open this agent's audit trail"</A>
     }
 }

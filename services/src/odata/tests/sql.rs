@@ -1,4 +1,5 @@
 use super::*;
+use crate::odata::sql::prefix_range;
 
 fn text(s: &str) -> SqlValue {
     SqlValue::Text(s.into())
@@ -34,13 +35,43 @@ fn text_functions_are_case_insensitive_likes_with_escaped_patterns() {
     let f = sqlite("contains(name,'50%_a\\b')");
     assert_eq!(f.sql, "LOWER(a.name) LIKE $1 ESCAPE '\\'");
     assert_eq!(f.binds, vec![text("%50\\%\\_a\\\\b%")]);
-    assert_eq!(sqlite("startswith(name,'Bo')").binds, vec![text("bo%")]);
+    let f = sqlite("startswith(name,'Bo')");
+    assert_eq!(f.sql, "(LOWER(a.name) LIKE $1 ESCAPE '\\' AND a.name >= $2 AND a.name < $3)");
+    assert_eq!(f.binds, vec![text("bo%"), text("BO"), text("bp")]);
+    // PostgreSQL: no range (its LOWER folds Unicode; its collation may not be bytes).
+    let f = filter_sql(&parse("startswith(name,'Bo')").unwrap(), Dialect::Postgres, 1);
+    assert_eq!(f.sql, "LOWER(a.name) LIKE $1 ESCAPE '\\'");
+    let f = filter_sql_with(&parse("startswith(name,'Bo')").unwrap(), Dialect::Sqlite, 1, false);
+    assert_eq!(f.sql, "LOWER(a.name) LIKE $1 ESCAPE '\\'", "a cursor page: no range");
+    assert_eq!(sqlite("endswith(name,'x')").sql, "LOWER(a.name) LIKE $1 ESCAPE '\\'", "no range");
     assert_eq!(sqlite("endswith(tolower(name),'Bo')").binds, vec![text("%bo")]);
     assert_eq!(sqlite("contains(email,'x')").sql, "(a.email IS NOT NULL AND LOWER(a.email) LIKE $1 ESCAPE '\\')");
     // SQLite's LOWER folds ASCII only, PostgreSQL's Unicode: the pattern is folded alike.
     let f = parse("contains(name,'ÉA')").unwrap();
     assert_eq!(filter_sql(&f, Dialect::Sqlite, 1).binds, vec![text("%Éa%")]);
     assert_eq!(filter_sql(&f, Dialect::Postgres, 1).binds, vec![text("%éa%")]);
+}
+
+#[test]
+fn a_prefix_range_holds_every_case_of_the_prefix() {
+    let within = |v: &str, p: &str| {
+        let (low, high) = prefix_range(&p.to_ascii_lowercase()).unwrap();
+        v >= low.as_str() && high.is_none_or(|h| v < h.as_str())
+    };
+    for (v, p) in [
+        ("agent-1", "agent-1"),
+        ("AGENT-1x", "agent-1"),
+        ("aGeNt-19", "Agent-1"),
+        ("ÿz", "ÿ"),
+        ("a\u{10FFFF}b", "a\u{10FFFF}"),
+    ] {
+        assert!(v.to_ascii_lowercase().starts_with(&p.to_ascii_lowercase()));
+        assert!(within(v, p), "{v} in the range of {p}");
+    }
+    assert_eq!(prefix_range(""), None);
+    assert_eq!(prefix_range("a\u{10FFFF}"), Some(("A\u{10FFFF}".into(), None)));
+    assert_eq!(prefix_range("a\u{D7FF}").unwrap().1.as_deref(), Some("a\u{E000}"), "surrogates skipped");
+    assert!(!within("agent-2", "agent-1") && !within("b", "agent"));
 }
 
 #[test]
