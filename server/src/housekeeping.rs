@@ -1,5 +1,7 @@
 //! Periodic work every instance runs (each is safe on several instances at once):
-//! - about every second, sealing new audit rows onto their chains (`Services::seal_audit`);
+//! - about every second, sealing new audit rows onto their chains (`Services::seal_audit`),
+//!   and sweeping runs whose lease lapsed, that timed out, or whose cancel grace ended
+//!   (`Services::sweep_runs`);
 //! - every minute, giving back the seats of reservations whose registration died
 //!   (`Services::sweep_seat_reservations`), and forgetting idempotency keys older than a
 //!   day (`Services::sweep_idempotency_keys`), and expiring ownership transfers older than
@@ -39,9 +41,16 @@ pub fn spawn(services: Services) -> JoinHandle<()> {
                         tracing::warn!(error = %e, "idempotency key sweep failed");
                     }
                 }
-                _ = seal.tick() => if let Err(e) = services.seal_audit().await {
-                    tracing::warn!(error = %e, "sealing the audit log failed");
-                },
+                _ = seal.tick() => {
+                    if let Err(e) = services.seal_audit().await {
+                        tracing::warn!(error = %e, "sealing the audit log failed");
+                    }
+                    match services.sweep_runs().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(runs = n, "re-queued, timed out or cancelled overdue runs"),
+                        Err(e) => tracing::warn!(error = %e, "run sweep failed"),
+                    }
+                }
             }
         }
     })

@@ -4,8 +4,8 @@ use crate::client_ip::TrustedProxies;
 use crate::middleware::{csrf, request_meta};
 use crate::problem::problemify;
 use crate::routes::{
-    agents, audit, auth, docs, health, invitations, keys, organizations, outbox, registration, security, transfers,
-    variations, views,
+    agents, audit, auth, docs, health, invitations, keys, organizations, outbox, registration, runs, security,
+    transfers, variations, views,
 };
 use crate::web;
 use agentry_services::mailer::{Mailer, Worker};
@@ -148,6 +148,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .merge(transfers::router("/api/agents"))
         .merge(transfers::inbox_router())
         .merge(views::router())
+        .merge(runs::router())
         .route("/api/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::reference))
         .route("/api", get(docs::reference))

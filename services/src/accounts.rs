@@ -42,6 +42,7 @@ pub(crate) fn organization(row: &AnyRow) -> Result<Organization, sqlx::Error> {
         plan: row.try_get("plan")?,
         seat_limit: row.try_get("seat_limit")?,
         seats_used: row.try_get("seats_used")?,
+        default_agent_id: row.try_get("default_agent_id")?,
     })
 }
 
@@ -202,7 +203,7 @@ impl Services {
     /// Every organization the user belongs to, with their role, by name.
     pub(crate) async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>, ServiceError> {
         let rows = sqlx::query(
-            "SELECT o.id, o.uuid, o.name, o.plan, o.seat_limit, o.seats_used, m.role FROM memberships m
+            "SELECT o.id, o.uuid, o.name, o.plan, o.seat_limit, o.seats_used, o.default_agent_id, m.role FROM memberships m
              JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, o.id",
         )
         .bind(user_id)

@@ -66,6 +66,14 @@ pub struct Config {
     pub member_invite_limit_per_org: u64,
     /// The plan catalogue; the first plan is a new organization's.
     pub plans: Vec<crate::plans::Plan>,
+    /// Runs one organization may create per rate window.
+    pub run_create_limit_per_org: u64,
+    /// Runs one user may create per rate window.
+    pub run_create_limit_per_user: u64,
+    /// Queued and running runs one organization may have at once.
+    pub run_active_limit_per_org: i64,
+    /// Running runs one organization may have at once (the claim enforces it).
+    pub run_running_limit_per_org: i64,
 }
 
 impl Default for Config {
@@ -100,6 +108,10 @@ impl Default for Config {
             org_create_limit_per_user: 10,
             member_invite_limit_per_org: 30,
             plans: crate::plans::Plan::defaults(),
+            run_create_limit_per_org: 600_000,
+            run_create_limit_per_user: 300_000,
+            run_active_limit_per_org: 100_000,
+            run_running_limit_per_org: 1_000,
         }
     }
 }

@@ -180,6 +180,17 @@ catalogue! {
     /// The same `Idempotency-Key` came with another body.
     IdempotencyKeyReused = ("idempotency_key_reused", 422, "Idempotency key reused"),
 
+    // --- Runs ------------------------------------------------------------------------------
+    /// A run's input breaks a rule; `errors` lists the fields (the prompt, the agent).
+    InvalidRun = ("invalid_run", 422, "Invalid run"),
+    /// No such run in this organization.
+    RunNotFound = ("run_not_found", 404, "Run not found"),
+    /// The run is over (completed, failed, cancelled or timed out); it cannot change.
+    RunFinished = ("run_finished", 409, "Run already finished"),
+    /// The lease named is not the run's current one (it lapsed and the run was claimed
+    /// again, or the run was cancelled): stop working on it.
+    LeaseLost = ("lease_lost", 409, "Lease lost"),
+
     // --- Organizations and members ---------------------------------------------------------
     /// No such member in this organization.
     MemberNotFound = ("member_not_found", 404, "Member not found"),

@@ -63,6 +63,8 @@ mod rate_limit;
 #[cfg(feature = "server")]
 mod registration;
 #[cfg(feature = "server")]
+pub mod runs;
+#[cfg(feature = "server")]
 mod saved_views;
 #[cfg(feature = "server")]
 pub mod seats;

@@ -25,6 +25,8 @@ pub(crate) fn not_found() -> ServiceError {
 pub struct OrganizationChanges {
     /// A new name.
     pub name: Option<OrgName>,
+    /// A new default agent (`Some(None)` clears it).
+    pub default_agent_id: Option<Option<i64>>,
 }
 
 impl Services {
@@ -74,6 +76,9 @@ impl Services {
         if !role.is_admin() {
             return Err(ServiceError::not_allowed("Only owners and admins may change the organization."));
         }
+        if let Some(agent) = changes.default_agent_id {
+            self.set_default_agent(p, org_id, agent, meta).await?;
+        }
         if let Some(name) = changes.name {
             let now = self.now_ms();
             let mut tx = self.db().begin().await?;
@@ -87,6 +92,45 @@ impl Services {
             tx.commit().await?;
         }
         self.organization_of(p.user_id, org_id).await
+    }
+
+    /// Sets (or clears) the organization's default agent: a live agent of it, else 422.
+    async fn set_default_agent(
+        &self,
+        p: &Principal,
+        org_id: i64,
+        agent: Option<i64>,
+        meta: &RequestMeta,
+    ) -> Result<(), ServiceError> {
+        let now = self.now_ms();
+        let mut tx = self.db().begin().await?;
+        if let Some(id) = agent {
+            let live: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM agents WHERE id = $1 AND org_id = $2 AND deleted_at IS NULL")
+                    .bind(id)
+                    .bind(org_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if live.is_none() {
+                return Err(ServiceError::new(
+                    ErrorCode::InvalidBody,
+                    format!("No live agent {id} in this organization."),
+                )
+                .with_fields(vec![crate::FieldError::new(
+                    "defaultAgentId",
+                    "Name a live agent of this organization.",
+                )]));
+            }
+        }
+        sqlx::query("UPDATE organizations SET default_agent_id = $1 WHERE id = $2")
+            .bind(agent)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        let detail = serde_json::json!({ "defaultAgentId": agent }).to_string();
+        audit::record(&mut *tx, meta, event(org_id, p, "organization.updated", Some(detail)), now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Inserts an organization on the default plan with `owner` as its owner; its id.
@@ -140,7 +184,7 @@ impl Services {
     /// The user's membership of `org_id`.
     pub(crate) async fn organization_of(&self, user_id: i64, org_id: i64) -> Result<Membership, ServiceError> {
         let row = sqlx::query(
-            "SELECT o.id, o.uuid, o.name, o.plan, o.seat_limit, o.seats_used, m.role FROM memberships m
+            "SELECT o.id, o.uuid, o.name, o.plan, o.seat_limit, o.seats_used, o.default_agent_id, m.role FROM memberships m
              JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 AND m.org_id = $2",
         )
         .bind(user_id)

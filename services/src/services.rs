@@ -19,6 +19,8 @@ struct Inner {
     /// A real Argon2 hash that unknown-email logins verify against, so they take as long
     /// as wrong-password logins and do not reveal which emails exist.
     dummy_hash: String,
+    /// Wakes this instance's waiting claims when a run is queued here.
+    wake: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Services {
@@ -39,7 +41,7 @@ impl Services {
             .await
             .map_err(|e| OpenError::Sqlx(sqlx::Error::Protocol(e.to_string())))?
             .map_err(|e| OpenError::Sqlx(sqlx::Error::Protocol(e.to_string())))?;
-        Ok(Self { inner: Arc::new(Inner { db, config, secret, dummy_hash }) })
+        Ok(Self { inner: Arc::new(Inner { db, config, secret, dummy_hash, wake: tokio::sync::Notify::new() }) })
     }
 
     /// The database.
@@ -65,6 +67,16 @@ impl Services {
     /// The clock every rule reads.
     pub fn clock(&self) -> &crate::clock::Clock {
         &self.inner.config.clock
+    }
+
+    /// Wakes every claim waiting on this instance (a run was queued).
+    pub(crate) fn wake_runners(&self) {
+        self.inner.wake.notify_waiters();
+    }
+
+    /// Resolves when [`Services::wake_runners`] is next called.
+    pub(crate) fn runner_wakeup(&self) -> tokio::sync::futures::Notified<'_> {
+        self.inner.wake.notified()
     }
 
     /// Now, in unix milliseconds.

@@ -25,6 +25,7 @@ mod proxy;
 mod races;
 mod registration;
 mod role_matrix;
+mod runs;
 mod saved_views;
 mod schema;
 mod seats;

@@ -77,7 +77,7 @@ pub async fn rename_organization(name: String) -> Result<Membership, AppError> {
     let services = ctx::services()?;
     let principal = ctx::require_principal(&services).await?;
     let meta = ctx::request_meta().await;
-    let changes = agentry_services::OrganizationChanges { name: Some(name) };
+    let changes = agentry_services::OrganizationChanges { name: Some(name), default_agent_id: None };
     services.update_organization(&principal, &principal.org_id.to_string(), changes, &meta).await.map_err(ctx::fail)
 }
 

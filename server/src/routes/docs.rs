@@ -58,6 +58,7 @@ pub fn openapi() -> Doc {
     directory.merge(crate::routes::transfers::ApiDoc::openapi());
     doc.merge(crate::routes::transfers::InboxDoc::openapi());
     doc.merge(crate::routes::views::ApiDoc::openapi());
+    doc.merge(crate::routes::runs::ApiDoc::openapi());
     doc.merge(seed_002_paths(&directory));
     doc.merge(directory);
     doc

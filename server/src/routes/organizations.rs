@@ -85,7 +85,7 @@ pub async fn get_one(State(s): State<AppState>, Auth(p): Auth, Path(org): Path<S
         (status = 404, description = "Not one of your organizations (organization_not_found)", body = Problem, content_type = PROBLEM_JSON),
         (status = 413, description = "The body is larger than the server accepts (payload_too_large)", body = Problem, content_type = PROBLEM_JSON),
         (status = 415, description = "Not sent as application/merge-patch+json or application/json (unsupported_media_type)", body = Problem, content_type = PROBLEM_JSON),
-        (status = 422, description = "Wrong types, a null name, or unknown members (invalid_body)", body = Problem, content_type = PROBLEM_JSON)),
+        (status = 422, description = "Wrong types, a null name, unknown members, or a defaultAgentId that is not a live agent of the organization (invalid_body)", body = Problem, content_type = PROBLEM_JSON)),
     security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn update(
     State(s): State<AppState>,
@@ -95,7 +95,8 @@ pub async fn update(
     MergePatch(req): MergePatch<OrganizationPatch>,
 ) -> ApiResult<Json<Membership>> {
     let name = req.name.as_deref().map(|n| field("name", OrgName::parse(n))).transpose()?;
-    Ok(Json(s.services.update_organization(&p, &org, OrganizationChanges { name }, &meta).await?))
+    let changes = OrganizationChanges { name, default_agent_id: req.default_agent_id };
+    Ok(Json(s.services.update_organization(&p, &org, changes, &meta).await?))
 }
 
 /// Query of `GET /api/v1/organizations/{org_id}/members`.

@@ -16,6 +16,7 @@ mod invitations;
 mod invites;
 mod orgs;
 mod outbox;
+mod runs;
 mod views;
 pub use account::{
     ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest, RevokedSessions, SessionInfo, SessionList,
@@ -38,6 +39,11 @@ pub use orgs::{
     PlanInfo, PlanList, RoleChange,
 };
 pub use outbox::{OutboxItem, OutboxPage};
+pub use runs::{
+    AgentRunPage, AgentRunResponse, Claim, CompleteInput, CompleteStatus, CreateAgentRunInput, ProgressAck,
+    ProgressInput, RunProgress, RunStatus, CLAIM_WAIT_MAX, LOG_LINE_MAX, METADATA_MAX, PROGRESS_MESSAGE_MAX,
+    PROMPT_MAX, RESULT_MAX,
+};
 pub use views::{SaveViewRequest, SavedView, SavedViewList, ViewSpec, VIEWS_MAX, VIEW_NAME_MAX, VIEW_QUERY_MAX};
 
 /// An organization as its members see it.
@@ -57,6 +63,9 @@ pub struct Organization {
     pub seat_limit: i64,
     /// Seats held now.
     pub seats_used: i64,
+    /// The agent that runs a run created without `agent_id` (owners and admins set it).
+    #[serde(default)]
+    pub default_agent_id: Option<i64>,
 }
 
 /// A user's membership of one organization.

@@ -32,6 +32,16 @@ pub struct OrganizationPatch {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
     #[cfg_attr(feature = "server", schema(schema_with = crate::schemas::org_name))]
     pub name: Option<String>,
+    /// The agent that runs a run created without `agent_id` (a live agent of this
+    /// organization); `null` clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "nullable")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<i64>, minimum = 1))]
+    pub default_agent_id: Option<Option<i64>>,
+}
+
+/// A present member: `null` is `Some(None)` (clear), a value `Some(Some(v))`.
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
 }
 
 /// One member of an organization.

@@ -1,0 +1,179 @@
+//! Create and get (seed 001). A run targets an active, registered agent of the
+//! organization that the caller may use; without `agent_id`, the organization's default
+//! agent. Every rule broken is listed at once (422 `invalid_run`). The organization's and
+//! the user's create rates, and the organization's queued-and-running cap, answer 429.
+
+use super::{event, fetch, not_found};
+use super::{DEFAULT_MAX_ATTEMPTS, HEARTBEAT_TIMEOUT_MS, QUEUE_TIMEOUT_MS, RUN_TIMEOUT_MS};
+use crate::errors::ErrorCode;
+use crate::idempotency::{self, IdempotencyKey};
+use crate::model::{AgentRunResponse, AgentStatus, CreateAgentRunInput, RegistrationState};
+use crate::model::{METADATA_MAX, PROMPT_MAX};
+use crate::principal::{Principal, RequestMeta};
+use crate::rate_limit::Limit;
+use crate::{FieldError, ServiceError, Services};
+use serde_json::{json, Value};
+
+impl Services {
+    /// The caller acting in `org` (numeric id or UUID): 404 unless a member.
+    pub(crate) async fn in_org(&self, p: &Principal, org: &str) -> Result<Principal, ServiceError> {
+        let (org_id, role) = self.membership(p, org).await?;
+        Ok(Principal { org_id, role, ..p.clone() })
+    }
+
+    /// `POST /v1/organizations/{org_id}/agent/run`.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_run(
+        &self,
+        p: &Principal,
+        org: &str,
+        input: CreateAgentRunInput,
+        key: Option<&IdempotencyKey>,
+        meta: &RequestMeta,
+    ) -> Result<AgentRunResponse, ServiceError> {
+        let p = &self.in_org(p, org).await?;
+        let mut errors = Vec::new();
+        let chars = input.prompt.chars().count();
+        if input.prompt.trim().is_empty() {
+            errors.push(FieldError::new("prompt", "Say what the agent should do: the prompt is empty."));
+        } else if chars > PROMPT_MAX {
+            errors.push(FieldError::new(
+                "prompt",
+                format!("A prompt is at most {PROMPT_MAX} characters ({chars} given)."),
+            ));
+        }
+        let metadata = match input.metadata {
+            None | Some(Value::Null) => "{}".to_string(),
+            Some(m @ Value::Object(_)) => {
+                let text = m.to_string();
+                if text.len() > METADATA_MAX {
+                    errors.push(FieldError::new(
+                        "metadata",
+                        format!("metadata is at most {METADATA_MAX} bytes of JSON."),
+                    ));
+                }
+                text
+            }
+            Some(_) => {
+                errors.push(FieldError::new("metadata", "metadata is a JSON object."));
+                String::new()
+            }
+        };
+        let agent_id = match input.agent_id {
+            Some(id) => Some(id),
+            None => {
+                sqlx::query_scalar::<_, Option<i64>>("SELECT default_agent_id FROM organizations WHERE id = $1")
+                    .bind(p.org_id)
+                    .fetch_one(&self.db().pool)
+                    .await?
+            }
+        };
+        match agent_id {
+            None => errors.push(FieldError::new(
+                "agent_id",
+                "Name the agent: this organization has no default agent (owners set defaultAgentId).",
+            )),
+            Some(id) => {
+                if let Some(problem) = self.runnable(p, id).await? {
+                    errors.push(FieldError::new("agent_id", problem));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
+            return Err(ServiceError::new(ErrorCode::InvalidRun, detail).with_fields(errors));
+        }
+        let agent_id = agent_id.unwrap_or_default();
+        let cfg = self.config();
+        let limits = [
+            Limit::new(format!("run:org:{}", p.org_id), cfg.run_create_limit_per_org),
+            Limit::new(format!("run:user:{}", p.user_id), cfg.run_create_limit_per_user),
+        ];
+        self.limit(&limits, meta, Some(p.user_id)).await?;
+
+        let now = self.now_ms();
+        let scope = format!("run:{}:{}", p.org_id, p.user_id);
+        let mut tx = self.db().begin().await?;
+        if let Some(key) = key {
+            if let Some(stored) = idempotency::replay(&mut tx, &scope, key, now).await? {
+                return serde_json::from_str(&stored).map_err(ServiceError::internal);
+            }
+        }
+        let active: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE org_id = $1 AND status IN ('queued', 'running')")
+                .bind(p.org_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if active >= cfg.run_active_limit_per_org {
+            return Err(ServiceError::rate_limited(5).with_extension("activeRuns", active.into()));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO runs (org_id, agent_id, created_by, prompt, metadata, status, max_attempts, available_at,
+                               queue_timeout_ms, run_timeout_ms, heartbeat_timeout_ms, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10, $7, $7) RETURNING id",
+        )
+        .bind(p.org_id)
+        .bind(agent_id)
+        .bind(p.user_id)
+        .bind(&input.prompt)
+        .bind(&metadata)
+        .bind(DEFAULT_MAX_ATTEMPTS)
+        .bind(now)
+        .bind(QUEUE_TIMEOUT_MS)
+        .bind(RUN_TIMEOUT_MS)
+        .bind(HEARTBEAT_TIMEOUT_MS)
+        .fetch_one(&mut *tx)
+        .await?;
+        event(&mut tx, id, "created", &json!({"agent_id": agent_id, "by": p.user_id}), now).await?;
+        let run = fetch(&mut *tx, id).await?.ok_or_else(not_found)?.view(&cfg.public_url);
+        if let Some(key) = key {
+            let body = serde_json::to_string(&run).map_err(ServiceError::internal)?;
+            idempotency::store(&mut tx, &scope, key, 200, &body, now).await?;
+        }
+        tx.commit().await?;
+        self.wake_runners();
+        Ok(run)
+    }
+
+    /// Why the caller may not start a run of agent `id`, if they may not.
+    async fn runnable(&self, p: &Principal, id: i64) -> Result<Option<String>, ServiceError> {
+        let agent = match self.agent_record(p, id).await {
+            Ok(a) if a.deleted_at.is_none() => a,
+            Ok(_) => return Ok(Some(format!("Agent {id} is deleted."))),
+            Err(e) if e.is(ErrorCode::AgentNotFound) => {
+                return Ok(Some(format!("No agent {id} in this organization.")))
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(if !agent.can_use(p) {
+            Some(format!("You may not use agent {id}: its access configuration does not include you."))
+        } else if agent.status != AgentStatus::Active {
+            Some(format!("Agent {id} is not active: deploy a version first."))
+        } else if !agent.enabled {
+            Some(format!("Agent {id} is deactivated; activate it first."))
+        } else if agent.registration != Some(RegistrationState::Registered) {
+            Some(format!("Agent {id} has no registered identity, so no runner can claim its runs; register it first."))
+        } else {
+            None
+        })
+    }
+
+    /// `GET /v1/organizations/{org_id}/agent/run/{id}`: 404 for another organization's
+    /// run, or one of an agent the caller may not use.
+    pub async fn get_run(&self, p: &Principal, org: &str, id: i64) -> Result<AgentRunResponse, ServiceError> {
+        let p = &self.in_org(p, org).await?;
+        let run = self.visible_run(p, id).await?;
+        Ok(run.view(&self.config().public_url))
+    }
+
+    /// The run, when it is the organization's and the caller may use its agent.
+    pub(crate) async fn visible_run(&self, p: &Principal, id: i64) -> Result<super::RunRow, ServiceError> {
+        let run = fetch(&self.db().pool, id).await?.filter(|r| r.org_id == p.org_id).ok_or_else(not_found)?;
+        match self.agent_record(p, run.agent_id).await {
+            Ok(a) if a.can_use(p) => Ok(run),
+            Ok(_) => Err(not_found()),
+            Err(e) if e.is(ErrorCode::AgentNotFound) => Err(not_found()),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Runs (seed 001, issue 11): a prompt for one agent, queued, claimed by the agent's
+//! runner under a lease, and finished once.
+//!
+//! * `create.rs`: create (validation, the default agent, `Idempotency-Key`) and get.
+//! * `runner.rs`: the runner protocol: claim, progress (the heartbeat), complete. Every
+//!   claim mints a new lease token; progress and complete must name the current one
+//!   (fencing), so a run whose lease lapsed is never finished by two workers.
+//! * `reaper.rs`: cancel (two phases) and the sweep that re-queues runs whose lease
+//!   lapsed, times out overdue ones, and ends cancels past their grace period.
+//!
+//! Every change writes a `run_events` row numbered by `runs.last_seq` in the same
+//! transaction, so the event log is gapless and ordered.
+
+mod create;
+mod reaper;
+mod runner;
+
+use crate::model::{AgentRunResponse, RunProgress, RunStatus};
+use crate::store::{state, to_time};
+use crate::ServiceError;
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+/// Attempts a run gets before a lapsed lease makes it `timed_out`.
+pub const DEFAULT_MAX_ATTEMPTS: i64 = 3;
+/// Queue timeout (created to first claim): a day.
+pub const QUEUE_TIMEOUT_MS: i64 = 24 * 60 * 60 * 1000;
+/// Run timeout (first claim to finish): an hour.
+pub const RUN_TIMEOUT_MS: i64 = 60 * 60 * 1000;
+/// Heartbeat timeout: the lease; progress extends it.
+pub const HEARTBEAT_TIMEOUT_MS: i64 = 60 * 1000;
+/// How long a running run has to stop after a cancel before it is force-cancelled.
+pub const CANCEL_GRACE_MS: i64 = 30 * 1000;
+/// The first retry's delay after a lapsed lease or a retryable failure; it doubles.
+pub const RETRY_BASE_MS: i64 = 1000;
+
+/// The columns [`RunRow::from_row`] reads.
+pub(crate) const RUN_COLS: &str = "id, org_id, agent_id, prompt, metadata, status, progress_percent, \
+     progress_message, result, error, attempt, max_attempts, created_at, started_at, finished_at, \
+     cancel_requested_at, timeout_kind, lease_hash, lease_expires_at, heartbeat_timeout_ms, run_timeout_ms";
+
+/// A stored run.
+#[derive(Clone, Debug)]
+pub(crate) struct RunRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub agent_id: i64,
+    pub prompt: String,
+    pub metadata: String,
+    pub status: RunStatus,
+    pub percent: Option<i64>,
+    pub message: Option<String>,
+    pub result: Option<String>,
+    pub error: Option<String>,
+    pub attempt: i64,
+    pub max_attempts: i64,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub cancel_requested_at: Option<i64>,
+    pub timeout_kind: Option<String>,
+    pub lease_hash: Option<String>,
+    pub lease_expires_at: Option<i64>,
+    pub heartbeat_timeout_ms: i64,
+}
+
+impl RunRow {
+    pub(crate) fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: r.try_get("id")?,
+            org_id: r.try_get("org_id")?,
+            agent_id: r.try_get("agent_id")?,
+            prompt: r.try_get("prompt")?,
+            metadata: r.try_get("metadata")?,
+            status: state(r, "status", RunStatus::parse)?,
+            percent: r.try_get("progress_percent")?,
+            message: r.try_get("progress_message")?,
+            result: r.try_get("result")?,
+            error: r.try_get("error")?,
+            attempt: r.try_get("attempt")?,
+            max_attempts: r.try_get("max_attempts")?,
+            created_at: r.try_get("created_at")?,
+            started_at: r.try_get("started_at")?,
+            finished_at: r.try_get("finished_at")?,
+            cancel_requested_at: r.try_get("cancel_requested_at")?,
+            timeout_kind: r.try_get("timeout_kind")?,
+            lease_hash: r.try_get("lease_hash")?,
+            lease_expires_at: r.try_get("lease_expires_at")?,
+            heartbeat_timeout_ms: r.try_get("heartbeat_timeout_ms")?,
+        })
+    }
+
+    /// The seed's view of the run; `public_url` makes `web_url`.
+    pub(crate) fn view(&self, public_url: &str) -> AgentRunResponse {
+        let json = |s: &Option<String>| s.as_deref().and_then(|s| serde_json::from_str(s).ok());
+        AgentRunResponse {
+            id: self.id,
+            organization_id: self.org_id,
+            agent_id: self.agent_id,
+            status: self.status,
+            prompt: self.prompt.clone(),
+            progress: RunProgress { percent: self.percent, message: self.message.clone() },
+            result: json(&self.result),
+            error: json(&self.error),
+            attempt: self.attempt,
+            max_attempts: self.max_attempts,
+            created_at: to_time(self.created_at),
+            started_at: self.started_at.map(to_time),
+            finished_at: self.finished_at.map(to_time),
+            cancel_requested_at: self.cancel_requested_at.map(to_time),
+            timeout: self.timeout_kind.clone(),
+            web_url: format!("{}/runs/{}", public_url.trim_end_matches('/'), self.id),
+            metadata: serde_json::from_str(&self.metadata).unwrap_or(Value::Object(Default::default())),
+        }
+    }
+}
+
+/// Reads one run (any organization: the caller checks).
+pub(crate) async fn fetch<'e, E>(exec: E, id: i64) -> Result<Option<RunRow>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let sql = format!("SELECT {RUN_COLS} FROM runs WHERE id = $1");
+    sqlx::query(&sql).bind(id).fetch_optional(exec).await?.as_ref().map(RunRow::from_row).transpose()
+}
+
+/// Appends an event to the run's log in the caller's transaction: its `seq` is the run's
+/// next, so the log has no gaps and follows the order of the changes.
+pub(crate) async fn event(
+    tx: &mut Transaction<'static, Any>,
+    run_id: i64,
+    kind: &str,
+    data: &Value,
+    now: i64,
+) -> Result<i64, ServiceError> {
+    let seq: i64 = sqlx::query_scalar("UPDATE runs SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
+        .bind(run_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO run_events (run_id, seq, kind, data, at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(run_id)
+        .bind(seq)
+        .bind(kind)
+        .bind(data.to_string())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(seq)
+}
+
+/// 404 for a run that is not in the caller's organization.
+pub(crate) fn not_found() -> ServiceError {
+    ServiceError::new(crate::ErrorCode::RunNotFound, "No such run in this organization.")
+}
+
+/// Cuts `s` to at most `max` bytes on a char boundary; whether it was cut.
+pub(crate) fn cut(s: &str, max: usize) -> (String, bool) {
+    if s.len() <= max {
+        return (s.to_string(), false);
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    (s[..end].to_string(), true)
+}

@@ -1,0 +1,144 @@
+//! Cancel (two phases) and the reaper. A queued run is cancelled at once; a running one
+//! gets `cancel_requested_at`, which its runner learns from the next heartbeat, and is
+//! force-cancelled (its lease revoked) after [`CANCEL_GRACE_MS`] without a complete.
+//!
+//! [`Services::sweep_runs`] is safe on every instance at once: each change is a
+//! conditional UPDATE of one run that re-checks the condition that selected it, so two
+//! sweepers change a run once, and its event is written in the same transaction.
+
+use super::{event, fetch, not_found, RunRow, CANCEL_GRACE_MS, RETRY_BASE_MS};
+use crate::errors::ErrorCode;
+use crate::model::{AgentRunResponse, RunStatus};
+use crate::principal::Principal;
+use crate::{ServiceError, Services};
+use serde_json::json;
+
+/// Runs one sweep handles per kind, so one sweep stays short.
+const SWEEP_BATCH: i64 = 500;
+
+impl Services {
+    /// `POST /v1/organizations/{org_id}/agent/run/{id}/cancel`: idempotent for a run that
+    /// is cancelled or has a cancel pending; 409 for one that finished otherwise.
+    pub async fn cancel_run(&self, p: &Principal, org: &str, id: i64) -> Result<AgentRunResponse, ServiceError> {
+        let p = &self.in_org(p, org).await?;
+        let run = self.visible_run(p, id).await?;
+        let now = self.now_ms();
+        let mut tx = self.db().begin().await?;
+        let queued = sqlx::query(
+            "UPDATE runs SET status = 'cancelled', finished_at = $1, updated_at = $1, cancel_requested_at = $1
+             WHERE id = $2 AND status = 'queued'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let running = sqlx::query(
+            "UPDATE runs SET cancel_requested_at = $1, updated_at = $1
+             WHERE id = $2 AND status = 'running' AND cancel_requested_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if queued + running > 0 {
+            let kind = if queued > 0 { "cancelled" } else { "cancel_requested" };
+            event(&mut tx, id, kind, &json!({"by": p.user_id}), now).await?;
+        }
+        let after = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
+        tx.commit().await?;
+        match after.status {
+            RunStatus::Queued | RunStatus::Running | RunStatus::Cancelled => Ok(after.view(&self.config().public_url)),
+            other => Err(ServiceError::new(
+                ErrorCode::RunFinished,
+                format!("Run {} is already {}; there is nothing to cancel.", run.id, other.as_str()),
+            )),
+        }
+    }
+
+    /// Re-queues (or times out) runs whose lease lapsed, times out runs past their queue
+    /// or run timeout, and force-cancels runs past their cancel grace. The number changed.
+    pub async fn sweep_runs(&self) -> Result<u64, ServiceError> {
+        let now = self.now_ms();
+        let kinds: [(&str, &str); 4] = [
+            ("lease", "status = 'running' AND lease_expires_at <= $1"),
+            ("run", "status = 'running' AND started_at + run_timeout_ms <= $1"),
+            ("queue", "status = 'queued' AND created_at + queue_timeout_ms <= $1"),
+            ("cancel", &format!("status = 'running' AND cancel_requested_at + {CANCEL_GRACE_MS} <= $1")),
+        ];
+        let mut changed = 0;
+        for (kind, cond) in kinds {
+            let ids: Vec<i64> = sqlx::query_scalar(&format!("SELECT id FROM runs WHERE {cond} LIMIT {SWEEP_BATCH}"))
+                .bind(now)
+                .fetch_all(&self.db().pool)
+                .await?;
+            for id in ids {
+                changed += u64::from(self.reap(id, kind, cond, now).await?);
+            }
+        }
+        if changed > 0 {
+            self.wake_runners();
+        }
+        Ok(changed)
+    }
+
+    /// One run of the sweep, if `cond` still holds for it.
+    async fn reap(&self, id: i64, kind: &str, cond: &str, now: i64) -> Result<bool, ServiceError> {
+        let mut tx = self.db().begin().await?;
+        let still: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM runs WHERE id = $2 AND {cond}"))
+            .bind(now)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(run) = (match still {
+            Some(_) => fetch(&mut *tx, id).await?,
+            None => None,
+        }) else {
+            return Ok(false);
+        };
+        let (status, timeout, outcome) = decide(&run, kind);
+        let backoff = RETRY_BASE_MS.saturating_mul(1 << (run.attempt - 1).clamp(0, 20));
+        let changed = sqlx::query(&format!(
+            "UPDATE runs SET status = $3, timeout_kind = $4, lease_hash = NULL, lease_expires_at = NULL,
+                    finished_at = $5, available_at = $6, updated_at = $1
+             WHERE id = $2 AND {cond}"
+        ))
+        .bind(now)
+        .bind(id)
+        .bind(status.as_str())
+        .bind(timeout)
+        .bind(if status.is_final() { Some(now) } else { None })
+        .bind(now + backoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        if run.status == RunStatus::Running {
+            sqlx::query("UPDATE run_attempts SET finished_at = $1, outcome = $2 WHERE run_id = $3 AND attempt = $4")
+                .bind(now)
+                .bind(outcome)
+                .bind(id)
+                .bind(run.attempt)
+                .execute(&mut *tx)
+                .await?;
+        }
+        event(&mut tx, id, outcome, &json!({"attempt": run.attempt, "status": status.as_str()}), now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+/// What the sweep makes of `run`: its new status, the timeout that fired, the outcome.
+fn decide(run: &RunRow, kind: &str) -> (RunStatus, Option<&'static str>, &'static str) {
+    match kind {
+        "lease" if run.cancel_requested_at.is_some() => (RunStatus::Cancelled, None, "cancelled"),
+        "lease" if run.attempt < run.max_attempts => (RunStatus::Queued, None, "lease_expired"),
+        "lease" => (RunStatus::TimedOut, Some("heartbeat"), "timed_out"),
+        "run" => (RunStatus::TimedOut, Some("run"), "timed_out"),
+        "queue" => (RunStatus::TimedOut, Some("queue"), "timed_out"),
+        _ => (RunStatus::Cancelled, None, "cancelled"),
+    }
+}

@@ -1,0 +1,218 @@
+//! The runner protocol (agent `agk_` key): claim with a long poll, progress (the
+//! heartbeat, which extends the lease and says whether a cancel was asked), complete.
+//!
+//! The claim is one conditional `UPDATE … RETURNING` (on PostgreSQL its candidate is
+//! chosen `FOR UPDATE SKIP LOCKED`), so two claims never take the same run. It mints a new
+//! lease token and stores its hash; progress and complete match the run's id, the agent,
+//! `status = 'running'` and that hash in their own conditional UPDATE, so a worker whose
+//! lease lapsed (and whose run was claimed again) gets 409 `lease_lost` and can change
+//! nothing. The organization's cap on running runs is checked inside the claim.
+
+use super::{cut, event, fetch, not_found, RunRow, RETRY_BASE_MS};
+use crate::errors::ErrorCode;
+use crate::model::{
+    AgentRunResponse, Claim, CompleteInput, CompleteStatus, ProgressAck, ProgressInput, RegisteredAgent, RunStatus,
+    LOG_LINE_MAX, PROGRESS_MESSAGE_MAX, RESULT_MAX,
+};
+use crate::store::{dialect, to_time, Backend};
+use crate::{secrets, FieldError, ServiceError, Services};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// How often a waiting claim looks again without a wake-up (another instance queued it).
+const POLL: Duration = Duration::from_millis(500);
+
+impl Services {
+    /// `POST /api/v1/runner/claim?wait=S`: the agent's oldest due run with a new lease, or
+    /// `None` after waiting up to `wait`.
+    pub async fn claim_run(&self, agent: &RegisteredAgent, wait: Duration) -> Result<Option<Claim>, ServiceError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let wakeup = self.runner_wakeup();
+            if let Some(claim) = self.try_claim(agent).await? {
+                return Ok(Some(claim));
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            let _ = tokio::time::timeout(POLL.min(deadline - now), wakeup).await;
+        }
+    }
+
+    async fn try_claim(&self, agent: &RegisteredAgent) -> Result<Option<Claim>, ServiceError> {
+        let now = self.now_ms();
+        let lease = secrets::generate("rls_");
+        let lock = match self.db().backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE runs SET status = 'running', attempt = attempt + 1, lease_hash = $1,
+                    lease_expires_at = $2 + heartbeat_timeout_ms, started_at = COALESCE(started_at, $2), updated_at = $2
+             WHERE id = (SELECT id FROM runs WHERE agent_id = $3 AND status = 'queued' AND available_at <= $2
+                         ORDER BY available_at, id LIMIT 1{lock})
+               AND status = 'queued'
+               AND (SELECT COUNT(*) FROM runs r WHERE r.org_id = runs.org_id AND r.status = 'running') < $4
+             RETURNING id, attempt"
+        );
+        let mut tx = self.db().begin().await?;
+        let claimed: Option<(i64, i64)> = sqlx::query_as(&sql)
+            .bind(secrets::hash(&lease))
+            .bind(now)
+            .bind(agent.id)
+            .bind(self.config().run_running_limit_per_org)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((id, attempt)) = claimed else {
+            return Ok(None);
+        };
+        sqlx::query("INSERT INTO run_attempts (run_id, attempt, started_at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(attempt)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        event(&mut tx, id, "claimed", &json!({"attempt": attempt}), now).await?;
+        let run = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
+        tx.commit().await?;
+        let expires = run.lease_expires_at.unwrap_or(now);
+        Ok(Some(Claim { run: run.view(&self.config().public_url), lease, lease_expires_at: to_time(expires) }))
+    }
+
+    /// The agent's run `id`, locked for a change in `tx`; 404 when it is not this agent's.
+    async fn runner_run(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        agent: &RegisteredAgent,
+        id: i64,
+    ) -> Result<RunRow, ServiceError> {
+        let lock = format!("SELECT id FROM runs WHERE id = $1{}", dialect::for_update(self.db().backend));
+        sqlx::query(&lock).bind(id).fetch_optional(&mut **tx).await?;
+        fetch(&mut **tx, id).await?.filter(|r| r.agent_id == agent.id).ok_or_else(not_found)
+    }
+
+    /// 409 unless the run is running under `lease`.
+    fn holds(run: &RunRow, lease: &str) -> Result<(), ServiceError> {
+        if run.status.is_final() {
+            return Err(ServiceError::new(
+                ErrorCode::RunFinished,
+                format!("Run {} is {}: stop working on it.", run.id, run.status.as_str()),
+            ));
+        }
+        let held = run.status == RunStatus::Running
+            && run.lease_hash.as_deref().is_some_and(|h| secrets::ct_eq(h.as_bytes(), secrets::hash(lease).as_bytes()));
+        if !held {
+            return Err(ServiceError::new(
+                ErrorCode::LeaseLost,
+                "This lease is not the run's current one (it lapsed and the run was queued again): stop working on it.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `POST /api/v1/runner/runs/{id}/progress`: the heartbeat.
+    pub async fn run_progress(
+        &self,
+        agent: &RegisteredAgent,
+        id: i64,
+        input: ProgressInput,
+    ) -> Result<ProgressAck, ServiceError> {
+        if input.percent.is_some_and(|p| !(0..=100).contains(&p)) {
+            return Err(ServiceError::field("percent", "percent is 0 to 100."));
+        }
+        let now = self.now_ms();
+        let mut tx = self.db().begin().await?;
+        let run = self.runner_run(&mut tx, agent, id).await?;
+        Self::holds(&run, &input.lease)?;
+        let message = input.message.as_deref().map(|m| cut(m, PROGRESS_MESSAGE_MAX).0);
+        let expires = now + run.heartbeat_timeout_ms;
+        sqlx::query(
+            "UPDATE runs SET lease_expires_at = $1, progress_percent = COALESCE($2, progress_percent),
+                    progress_message = COALESCE($3, progress_message), updated_at = $4 WHERE id = $5",
+        )
+        .bind(expires)
+        .bind(input.percent)
+        .bind(&message)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if input.percent.is_some() || message.is_some() {
+            event(&mut tx, id, "progress", &json!({"percent": input.percent, "message": message}), now).await?;
+        }
+        for line in input.log.iter().flatten() {
+            let (text, truncated) = cut(line, LOG_LINE_MAX);
+            event(&mut tx, id, "log", &json!({"line": text, "truncated": truncated}), now).await?;
+        }
+        tx.commit().await?;
+        Ok(ProgressAck { cancel_requested: run.cancel_requested_at.is_some(), lease_expires_at: to_time(expires) })
+    }
+
+    /// `POST /api/v1/runner/runs/{id}/complete`: the attempt's outcome. A retryable
+    /// failure with attempts left goes back to the queue after a backoff; a run whose
+    /// cancel was asked ends `cancelled` whatever the runner says.
+    pub async fn complete_run(
+        &self,
+        agent: &RegisteredAgent,
+        id: i64,
+        input: CompleteInput,
+    ) -> Result<AgentRunResponse, ServiceError> {
+        let size = |v: &Option<Value>| v.as_ref().map_or(0, |v| v.to_string().len());
+        let mut errors = Vec::new();
+        for (name, v) in [("result", &input.result), ("error", &input.error)] {
+            if size(v) > RESULT_MAX {
+                errors.push(FieldError::new(name, format!("{name} is at most {RESULT_MAX} bytes of JSON.")));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::validation(errors));
+        }
+        let now = self.now_ms();
+        let mut tx = self.db().begin().await?;
+        let run = self.runner_run(&mut tx, agent, id).await?;
+        Self::holds(&run, &input.lease)?;
+        let json_text = |v: &Option<Value>| v.as_ref().map(Value::to_string);
+        let retry = input.status == CompleteStatus::Failed
+            && input.retryable
+            && run.attempt < run.max_attempts
+            && run.cancel_requested_at.is_none();
+        let (status, outcome) = match (run.cancel_requested_at, input.status, retry) {
+            (Some(_), _, _) => (RunStatus::Cancelled, "cancelled"),
+            (None, CompleteStatus::Completed, _) => (RunStatus::Completed, "completed"),
+            (None, CompleteStatus::Failed, true) => (RunStatus::Queued, "failed_retry"),
+            (None, CompleteStatus::Failed, false) => (RunStatus::Failed, "failed"),
+        };
+        let backoff = RETRY_BASE_MS.saturating_mul(1 << (run.attempt - 1).clamp(0, 20));
+        sqlx::query(
+            "UPDATE runs SET status = $1, result = $2, error = $3, lease_hash = NULL, lease_expires_at = NULL,
+                    finished_at = $4, available_at = $5, updated_at = $6 WHERE id = $7",
+        )
+        .bind(status.as_str())
+        .bind(json_text(&input.result))
+        .bind(json_text(&input.error))
+        .bind(if status.is_final() { Some(now) } else { None })
+        .bind(now + if retry { backoff } else { 0 })
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE run_attempts SET finished_at = $1, outcome = $2, error = $3 WHERE run_id = $4 AND attempt = $5",
+        )
+        .bind(now)
+        .bind(outcome)
+        .bind(json_text(&input.error))
+        .bind(id)
+        .bind(run.attempt)
+        .execute(&mut *tx)
+        .await?;
+        event(&mut tx, id, outcome, &json!({"attempt": run.attempt, "status": status.as_str()}), now).await?;
+        let done = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
+        tx.commit().await?;
+        if retry {
+            self.wake_runners();
+        }
+        Ok(done.view(&self.config().public_url))
+    }
+}
