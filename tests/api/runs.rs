@@ -101,6 +101,25 @@ both!(a_run_is_created_claimed_reported_and_completed_once, |app| {
     assert_eq!(kinds.iter().map(|(_, k)| k.as_str()).collect::<Vec<_>>(), want);
     assert_eq!(kinds.iter().map(|(s, _)| *s).collect::<Vec<_>>(), (1..=6).collect::<Vec<i64>>());
 
+    // The list: newest first, filtered, paged by cursor.
+    let second: Value =
+        create_run(&app, org, json!({"prompt": "again", "agent_id": agent})).await.json().await.unwrap();
+    let list = |q: &str| app.req(Method::GET, &format!("/v1/organizations/{org}/agent/run{q}"), &Who::Session).send();
+    let all: Value = list("").await.unwrap().json().await.unwrap();
+    let ids: Vec<i64> = all["value"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [second["id"].as_i64().unwrap(), id]);
+    let done_only: Value = list("?status=completed").await.unwrap().json().await.unwrap();
+    assert_eq!(done_only["value"][0]["id"], id);
+    assert_eq!(done_only["value"].as_array().unwrap().len(), 1);
+    let page: Value = list("?$top=1").await.unwrap().json().await.unwrap();
+    let next = page["@odata.nextLink"].as_str().unwrap().to_string();
+    let rest: Value = app.get(&next).await.json().await.unwrap();
+    assert_eq!((rest["value"][0]["id"].as_i64(), rest.get("@odata.nextLink")), (Some(id), None));
+    problem_code(list("?status=done").await.unwrap(), 400, "validation").await;
+    problem_code(list("?since=yesterday").await.unwrap(), 400, "validation").await;
+    let none: Value = list("?since=2999-01-01T00:00:00Z").await.unwrap().json().await.unwrap();
+    assert_eq!(none["value"], json!([]));
+
     // Another agent's key cannot touch it; another organization cannot see it.
     let (_, other_key) = runnable_agent(&app, "other").await;
     problem_code(runner(&app, &other_key, &progress, json!({"lease": lease})).await, 404, "run_not_found").await;

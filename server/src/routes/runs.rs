@@ -6,8 +6,10 @@ use crate::extract::{AgentAuth, Auth, IdempotencyHeader, Json, Meta, Path, Query
 use crate::problem::{ApiResult, JsonBody, Problem, Unauthenticated, PROBLEM_JSON};
 use crate::startup::AppState;
 use agentry_services::model::{
-    AgentRunResponse, Claim, CompleteInput, CreateAgentRunInput, ProgressAck, ProgressInput, CLAIM_WAIT_MAX,
+    AgentRunPage, AgentRunResponse, Claim, CompleteInput, CreateAgentRunInput, ProgressAck, ProgressInput,
+    CLAIM_WAIT_MAX,
 };
+use agentry_services::runs::RunQuery;
 use agentry_services::{ErrorCode, IdempotencyKey, ServiceError};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,8 +23,8 @@ use utoipa::OpenApi;
 /// This module's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(create, get_run, cancel, claim, progress, complete),
-    components(schemas(AgentRunResponse, CreateAgentRunInput, Claim, ProgressInput, ProgressAck, CompleteInput)),
+    paths(create, list, get_run, cancel, claim, progress, complete),
+    components(schemas(AgentRunPage, AgentRunResponse, CreateAgentRunInput, Claim, ProgressInput, ProgressAck, CompleteInput)),
     tags((name = "runs", description = "Agent runs (seed 001) and the runner protocol"))
 )]
 pub struct ApiDoc;
@@ -30,7 +32,7 @@ pub struct ApiDoc;
 /// This module's routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/organizations/{org_id}/agent/run", post(create))
+        .route("/v1/organizations/{org_id}/agent/run", post(create).get(list))
         .route("/v1/organizations/{org_id}/agent/run/{agent_run_id}", get(get_run))
         .route("/v1/organizations/{org_id}/agent/run/{agent_run_id}/cancel", post(cancel))
         .route("/api/v1/runner/claim", post(claim))
@@ -64,6 +66,48 @@ pub async fn create(
     let input: CreateAgentRunInput = serde_json::from_value(body)
         .map_err(|e| ServiceError::new(ErrorCode::InvalidBody, format!("The body has the wrong shape: {e}")))?;
     Ok(axum::Json(s.services.create_run(&p, &org, input, key.as_ref(), &meta).await?))
+}
+
+/// Filters and paging of the run list.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunListParams {
+    /// Only runs in this state.
+    #[param(pattern = "^(queued|running|completed|failed|cancelled|timed_out)$")]
+    pub status: Option<String>,
+    /// Only this agent's runs.
+    #[param(minimum = 1)]
+    pub agent_id: Option<i64>,
+    /// Created at or after this time (RFC 3339).
+    #[param(format = DateTime)]
+    pub since: Option<String>,
+    /// Created before this time (RFC 3339).
+    #[param(format = DateTime)]
+    pub until: Option<String>,
+    /// Page size, 1 to 200 (larger values are capped); default 50.
+    #[serde(rename = "$top")]
+    #[param(minimum = 1)]
+    pub top: Option<i64>,
+    /// Runs older than this id (the next link's cursor).
+    #[param(minimum = 1)]
+    pub cursor: Option<i64>,
+}
+
+/// The organization's runs that you may see, newest first.
+#[utoipa::path(get, path = "/v1/organizations/{org_id}/agent/run", tag = "runs", operation_id = "list_agent_runs",
+    params(("org_id" = String, Path, description = "The organization's numeric id or UUID"), RunListParams),
+    responses(Unauthenticated, (status = 200, description = "A page of runs", body = AgentRunPage),
+        (status = 400, description = "A status, time or number that breaks its rule (validation, invalid_query)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Not a member of this organization (organization_not_found)", body = Problem, content_type = PROBLEM_JSON)),
+    security(("SessionCookie" = []), ("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn list(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(org): Path<String>,
+    Query(q): Query<RunListParams>,
+) -> ApiResult<axum::Json<AgentRunPage>> {
+    let q = RunQuery::parse(q.status.as_deref(), q.agent_id, q.since.as_deref(), q.until.as_deref(), q.top, q.cursor)?;
+    Ok(axum::Json(s.services.list_runs(&p, &org, &q).await?))
 }
 
 /// A run's status, progress and result.

@@ -2,6 +2,7 @@
 //! runner under a lease, and finished once.
 //!
 //! * `create.rs`: create (validation, the default agent, `Idempotency-Key`) and get.
+//! * `list.rs`: the list, newest first, filtered and paged by cursor.
 //! * `runner.rs`: the runner protocol: claim, progress (the heartbeat), complete. Every
 //!   claim mints a new lease token; progress and complete must name the current one
 //!   (fencing), so a run whose lease lapsed is never finished by two workers.
@@ -12,8 +13,11 @@
 //! transaction, so the event log is gapless and ordered.
 
 mod create;
+mod list;
 mod reaper;
 mod runner;
+
+pub use list::{RunQuery, RUNS_DEFAULT_TOP, RUNS_MAX_TOP};
 
 use crate::model::{AgentRunResponse, RunProgress, RunStatus};
 use crate::store::{state, to_time};
