@@ -2,13 +2,10 @@
 //! one agent, newest first, paged by cursor; for its managers only; another organization's
 //! agent is 404; bad paging is 400.
 use super::directory::{create, patch};
-use agentry_tests::{both, problem_code, user, TestApp, User};
+use super::transfers::as_user;
+use agentry_tests::{both, problem_code, user};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-fn as_user(app: &TestApp, u: &User, m: Method, path: &str) -> reqwest::RequestBuilder {
-    u.client.request(m, app.url(path)).header("origin", &app.base)
-}
 
 both!(an_agents_trail_newest_first_for_its_managers, |app| {
     app.signup().await;

@@ -12,7 +12,7 @@ async fn member_of(app: &TestApp, role: &str) -> User {
     agentry_tests::member_of(app, app.org_id().await, role).await
 }
 
-fn as_user(app: &TestApp, u: &User, m: Method, path: &str) -> reqwest::RequestBuilder {
+pub(crate) fn as_user(app: &TestApp, u: &User, m: Method, path: &str) -> reqwest::RequestBuilder {
     u.client.request(m, app.url(path)).header("origin", &app.base)
 }
 

@@ -95,6 +95,11 @@ impl RunRow {
         })
     }
 
+    /// The delay before the next attempt: [`RETRY_BASE_MS`], doubling with each attempt.
+    pub(crate) fn backoff_ms(&self) -> i64 {
+        RETRY_BASE_MS.saturating_mul(1 << (self.attempt - 1).clamp(0, 20))
+    }
+
     /// The seed's view of the run; `public_url` makes `web_url`.
     pub(crate) fn view(&self, public_url: &str) -> AgentRunResponse {
         let json = |s: &Option<String>| s.as_deref().and_then(|s| serde_json::from_str(s).ok());

@@ -6,7 +6,7 @@
 //! conditional UPDATE of one run that re-checks the condition that selected it, so two
 //! sweepers change a run once, and its event is written in the same transaction.
 
-use super::{event, fetch, not_found, RunRow, CANCEL_GRACE_MS, RETRY_BASE_MS};
+use super::{event, fetch, not_found, RunRow, CANCEL_GRACE_MS, RUN_COLS};
 use crate::errors::ErrorCode;
 use crate::model::{AgentRunResponse, RunStatus};
 use crate::principal::Principal;
@@ -86,19 +86,15 @@ impl Services {
     /// One run of the sweep, if `cond` still holds for it.
     async fn reap(&self, id: i64, kind: &str, cond: &str, now: i64) -> Result<bool, ServiceError> {
         let mut tx = self.db().begin().await?;
-        let still: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM runs WHERE id = $2 AND {cond}"))
+        let row = sqlx::query(&format!("SELECT {RUN_COLS} FROM runs WHERE id = $2 AND {cond}"))
             .bind(now)
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(run) = (match still {
-            Some(_) => fetch(&mut *tx, id).await?,
-            None => None,
-        }) else {
+        let Some(run) = row.as_ref().map(RunRow::from_row).transpose()? else {
             return Ok(false);
         };
         let (status, timeout, outcome) = decide(&run, kind);
-        let backoff = RETRY_BASE_MS.saturating_mul(1 << (run.attempt - 1).clamp(0, 20));
         let changed = sqlx::query(&format!(
             "UPDATE runs SET status = $3, timeout_kind = $4, lease_hash = NULL, lease_expires_at = NULL,
                     finished_at = $5, available_at = $6, updated_at = $1
@@ -109,7 +105,7 @@ impl Services {
         .bind(status.as_str())
         .bind(timeout)
         .bind(if status.is_final() { Some(now) } else { None })
-        .bind(now + backoff)
+        .bind(now + run.backoff_ms())
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -8,7 +8,7 @@
 //! lease lapsed (and whose run was claimed again) gets 409 `lease_lost` and can change
 //! nothing. The organization's cap on running runs is checked inside the claim.
 
-use super::{cut, event, fetch, not_found, RunRow, RETRY_BASE_MS};
+use super::{cut, event, fetch, not_found, RunRow};
 use crate::errors::ErrorCode;
 use crate::model::{
     AgentRunResponse, Claim, CompleteInput, CompleteStatus, ProgressAck, ProgressInput, RegisteredAgent, RunStatus,
@@ -183,7 +183,6 @@ impl Services {
             (None, CompleteStatus::Failed, true) => (RunStatus::Queued, "failed_retry"),
             (None, CompleteStatus::Failed, false) => (RunStatus::Failed, "failed"),
         };
-        let backoff = RETRY_BASE_MS.saturating_mul(1 << (run.attempt - 1).clamp(0, 20));
         sqlx::query(
             "UPDATE runs SET status = $1, result = $2, error = $3, lease_hash = NULL, lease_expires_at = NULL,
                     finished_at = $4, available_at = $5, updated_at = $6 WHERE id = $7",
@@ -192,7 +191,7 @@ impl Services {
         .bind(json_text(&input.result))
         .bind(json_text(&input.error))
         .bind(if status.is_final() { Some(now) } else { None })
-        .bind(now + if retry { backoff } else { 0 })
+        .bind(now + if retry { run.backoff_ms() } else { 0 })
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
