@@ -25,6 +25,9 @@ pub enum AgentCommand {
     /// AGENTRY_DELEGATED_TOKEN) and the agent is registered at once with its API key;
     /// or pass `--invite-email` and the owner gets an email to confirm the agent.
     Register(RegisterArgs),
+    /// Run the agent's runs: claim each one, execute a command with the prompt on its
+    /// stdin, stream its output, and post the outcome (see `agentry agent run --help`).
+    Run(crate::runner_cli::RunArgs),
 }
 
 /// Options of `agentry agent register`.
@@ -70,6 +73,7 @@ pub struct RegisterArgs {
 /// Runs an `agentry agent` command.
 pub async fn run(cmd: AgentCommand) -> anyhow::Result<()> {
     match cmd {
+        AgentCommand::Run(args) => crate::runner_cli::run(args).await,
         AgentCommand::Register(args) => {
             let finished = {
                 let work = register(args);

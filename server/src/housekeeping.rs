@@ -1,7 +1,8 @@
 //! Periodic work every instance runs (each is safe on several instances at once):
 //! - about every second, sealing new audit rows onto their chains (`Services::seal_audit`),
 //!   and sweeping runs whose lease lapsed, that timed out, or whose cancel grace ended
-//!   (`Services::sweep_runs`);
+//!   (`Services::sweep_runs`), and queuing the runs of due schedule ticks
+//!   (`Services::tick_schedules`);
 //! - every minute, giving back the seats of reservations whose registration died
 //!   (`Services::sweep_seat_reservations`), and forgetting idempotency keys older than a
 //!   day (`Services::sweep_idempotency_keys`), and expiring ownership transfers older than
@@ -49,6 +50,11 @@ pub fn spawn(services: Services) -> JoinHandle<()> {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(runs = n, "re-queued, timed out or cancelled overdue runs"),
                         Err(e) => tracing::warn!(error = %e, "run sweep failed"),
+                    }
+                    match services.tick_schedules().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(runs = n, "queued scheduled runs"),
+                        Err(e) => tracing::warn!(error = %e, "schedule tick failed"),
                     }
                 }
             }

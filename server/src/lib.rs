@@ -14,6 +14,7 @@ mod housekeeping;
 mod middleware;
 mod problem;
 mod routes;
+pub mod runner_cli;
 pub mod startup;
 mod web;
 

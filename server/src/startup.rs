@@ -4,8 +4,8 @@ use crate::client_ip::TrustedProxies;
 use crate::middleware::{csrf, request_meta};
 use crate::problem::problemify;
 use crate::routes::{
-    agents, audit, auth, docs, health, invitations, keys, organizations, outbox, registration, runs, security,
-    transfers, variations, views,
+    agents, audit, auth, docs, health, invitations, keys, organizations, outbox, registration, run_events, runs,
+    security, transfers, variations, views,
 };
 use crate::web;
 use agentry_services::mailer::{Mailer, Worker};
@@ -56,6 +56,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// `scheme://host[:port]` of the public URL, for CSRF checks.
     pub public_origin: Arc<str>,
+    /// How long a request may take (long polls end before it).
+    pub request_timeout: Duration,
 }
 
 /// A bound, ready-to-run server.
@@ -87,6 +89,7 @@ impl Application {
             public_origin: origin_of(&services.config().public_url).into(),
             leptos_options: web::leptos_options(&settings.site_root),
             services: services.clone(),
+            request_timeout: settings.request_timeout,
         };
         let router = router(state, &settings);
         Ok(Self { listener, addr, router, services, mailer, mail_poll_interval: DEFAULT_MAIL_POLL_INTERVAL })
@@ -114,10 +117,21 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let worker = self.mailer.map(|m| Worker::spawn(self.services.clone(), m, self.mail_poll_interval));
         let sweeps = crate::housekeeping::spawn(self.services.clone());
+        let listen = tokio::spawn({
+            let services = self.services.clone();
+            async move { services.listen_for_runs().await }
+        });
+        let services = self.services.clone();
+        let stopping = async move {
+            shutdown_signal().await;
+            // Long polls and event streams end, so the graceful shutdown does not wait on them.
+            services.stop();
+        };
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(stopping)
             .await;
         sweeps.abort();
+        listen.abort();
         if let Some(worker) = worker {
             worker.stop().await;
         }
@@ -149,6 +163,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .merge(transfers::inbox_router())
         .merge(views::router())
         .merge(runs::router())
+        .merge(run_events::router())
         .route("/api/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::reference))
         .route("/api", get(docs::reference))

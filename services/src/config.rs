@@ -74,6 +74,8 @@ pub struct Config {
     pub run_active_limit_per_org: i64,
     /// Running runs one organization may have at once (the claim enforces it).
     pub run_running_limit_per_org: i64,
+    /// Running runs one agent may have at once (the claim enforces it).
+    pub run_running_limit_per_agent: i64,
 }
 
 impl Default for Config {
@@ -112,6 +114,7 @@ impl Default for Config {
             run_create_limit_per_user: 300_000,
             run_active_limit_per_org: 100_000,
             run_running_limit_per_org: 1_000,
+            run_running_limit_per_agent: 100,
         }
     }
 }

@@ -19,8 +19,14 @@ struct Inner {
     /// A real Argon2 hash that unknown-email logins verify against, so they take as long
     /// as wrong-password logins and do not reveal which emails exist.
     dummy_hash: String,
-    /// Wakes this instance's waiting claims when a run is queued here.
+    /// Wakes this instance's waiting claims when a run may have become claimable.
     wake: tokio::sync::Notify,
+    /// Wakes this instance's event streams when a run's log grew.
+    events: tokio::sync::Notify,
+    /// The database URL, for PostgreSQL's `LISTEN` connection.
+    url: String,
+    /// Set when the server stops: long polls and event streams end.
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Services {
@@ -41,7 +47,9 @@ impl Services {
             .await
             .map_err(|e| OpenError::Sqlx(sqlx::Error::Protocol(e.to_string())))?
             .map_err(|e| OpenError::Sqlx(sqlx::Error::Protocol(e.to_string())))?;
-        Ok(Self { inner: Arc::new(Inner { db, config, secret, dummy_hash, wake: tokio::sync::Notify::new() }) })
+        let (wake, events, url) = (tokio::sync::Notify::new(), tokio::sync::Notify::new(), database_url.to_string());
+        let stop = tokio::sync::watch::Sender::new(false);
+        Ok(Self { inner: Arc::new(Inner { db, config, secret, dummy_hash, wake, events, url, stop }) })
     }
 
     /// The database.
@@ -69,12 +77,42 @@ impl Services {
         &self.inner.config.clock
     }
 
-    /// Wakes every claim waiting on this instance (a run was queued).
-    pub(crate) fn wake_runners(&self) {
-        self.inner.wake.notify_waiters();
+    /// After a committed change to runs: wakes this instance's event streams and, when a
+    /// run may have become claimable (queued, or a running one ended and freed a slot
+    /// under a cap), its waiting claims. Other instances learn of it through PostgreSQL's
+    /// `NOTIFY` (see `runs::signals`), or their fallback poll.
+    pub(crate) fn runs_changed(&self, claimable: bool) {
+        self.inner.events.notify_waiters();
+        if claimable {
+            self.inner.wake.notify_waiters();
+        }
     }
 
-    /// Resolves when [`Services::wake_runners`] is next called.
+    /// Resolves when runs next change (here, or on another instance when PostgreSQL's
+    /// `NOTIFY` relays it).
+    pub fn run_change(&self) -> tokio::sync::futures::Notified<'_> {
+        self.inner.events.notified()
+    }
+
+    /// Ends long polls and event streams: the server is stopping.
+    pub fn stop(&self) {
+        self.inner.stop.send_replace(true);
+    }
+
+    /// Resolves once [`Services::stop`] was called.
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.inner.stop.subscribe();
+        async move {
+            let _ = rx.wait_for(|stopping| *stopping).await;
+        }
+    }
+
+    /// The database URL the services were opened with.
+    pub(crate) fn database_url(&self) -> &str {
+        &self.inner.url
+    }
+
+    /// Resolves when [`Services::runs_changed`] next wakes claims.
     pub(crate) fn runner_wakeup(&self) -> tokio::sync::futures::Notified<'_> {
         self.inner.wake.notified()
     }

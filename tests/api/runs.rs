@@ -1,46 +1,11 @@
 //! Runs (seed 001) and the runner protocol through real HTTP on both backends: create,
 //! get, claim with a lease, progress, complete; fencing of a lapsed lease; two-phase
 //! cancel; validation, idempotency, and other organizations.
-use agentry_tests::{both, problem_code, user, TestApp, Who};
+use crate::run_support::{claim, create_run, runnable_agent, runner};
+use agentry_tests::{both, problem_code, user, Who};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
-
-/// A registered agent of the app's organization, deployed and active: `(id, agk_ key)`.
-async fn runnable_agent(app: &TestApp, name: &str) -> (i64, String) {
-    let res = app.register_as(&Who::Session, name).await;
-    assert_eq!(res.status(), 201);
-    let r: Value = res.json().await.unwrap();
-    let id = r["agent"]["id"].as_i64().unwrap();
-    let key = r["apiKey"].as_str().unwrap().to_string();
-    let a: Value = app.get(&format!("/api/agents/{id}")).await.json().await.unwrap();
-    if a["status"] != "active" {
-        let draft = json!({"trigger": "manual", "workflowStructure": {"steps": [{"id": "only", "kind": "code"}]}});
-        let res =
-            app.req(Method::PUT, &format!("/api/agents/{id}/draft"), &Who::Session).json(&draft).send().await.unwrap();
-        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-        let res = app.post(&format!("/api/agents/{id}/deploy"), json!({})).await;
-        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    }
-    (id, key)
-}
-
-async fn create_run(app: &TestApp, org: i64, body: Value) -> reqwest::Response {
-    app.post(&format!("/v1/organizations/{org}/agent/run"), body).await
-}
-
-async fn runner(app: &TestApp, key: &str, path: &str, body: Value) -> reqwest::Response {
-    app.req(Method::POST, path, &Who::Bearer(key.to_string())).json(&body).send().await.unwrap()
-}
-
-async fn claim(app: &TestApp, key: &str) -> Option<Value> {
-    let res = runner(app, key, "/api/v1/runner/claim?wait=0", json!({})).await;
-    match res.status().as_u16() {
-        204 => None,
-        200 => Some(res.json().await.unwrap()),
-        s => panic!("claim answered {s}: {}", res.text().await.unwrap()),
-    }
-}
 
 both!(a_run_is_created_claimed_reported_and_completed_once, |app| {
     app.signup().await;

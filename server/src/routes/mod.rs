@@ -10,6 +10,7 @@ pub mod keys;
 pub mod organizations;
 pub mod outbox;
 pub mod registration;
+pub mod run_events;
 pub mod runs;
 pub mod security;
 pub mod transfers;

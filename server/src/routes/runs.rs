@@ -7,7 +7,7 @@ use crate::problem::{ApiResult, JsonBody, Problem, Unauthenticated, PROBLEM_JSON
 use crate::startup::AppState;
 use agentry_services::model::{
     AgentRunPage, AgentRunResponse, Claim, CompleteInput, CreateAgentRunInput, ProgressAck, ProgressInput,
-    CLAIM_WAIT_MAX,
+    ReleaseInput, CLAIM_WAIT_MAX,
 };
 use agentry_services::runs::RunQuery;
 use agentry_services::{ErrorCode, IdempotencyKey, ServiceError};
@@ -23,8 +23,8 @@ use utoipa::OpenApi;
 /// This module's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(create, list, get_run, cancel, claim, progress, complete),
-    components(schemas(AgentRunPage, AgentRunResponse, CreateAgentRunInput, Claim, ProgressInput, ProgressAck, CompleteInput)),
+    paths(create, list, get_run, cancel, claim, progress, complete, release),
+    components(schemas(AgentRunPage, AgentRunResponse, CreateAgentRunInput, Claim, ProgressInput, ProgressAck, CompleteInput, ReleaseInput)),
     tags((name = "runs", description = "Agent runs (seed 001) and the runner protocol"))
 )]
 pub struct ApiDoc;
@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/runner/claim", post(claim))
         .route("/api/v1/runner/runs/{id}/progress", post(progress))
         .route("/api/v1/runner/runs/{id}/complete", post(complete))
+        .route("/api/v1/runner/runs/{id}/release", post(release))
 }
 
 /// Create a run of an active agent (the organization's default agent without
@@ -156,7 +157,7 @@ pub struct ClaimParams {
 #[utoipa::path(post, path = "/api/v1/runner/claim", tag = "runs", operation_id = "claim_run",
     params(ClaimParams),
     responses(Unauthenticated, (status = 200, description = "A run and its lease", body = Claim),
-        (status = 204, description = "No run within `wait`"),
+        (status = 204, description = "No run within `wait` (at most the server's request timeout less 2 s), or the server is stopping"),
         (status = 400, description = "`wait` above 30 or not a number (validation, invalid_query)", body = Problem, content_type = PROBLEM_JSON)),
     security(("ApiKeyAuth" = []), ("BearerAuth" = [])))]
 pub async fn claim(
@@ -168,7 +169,9 @@ pub async fn claim(
     if wait > CLAIM_WAIT_MAX {
         return Err(ServiceError::field("wait", format!("wait is 0 to {CLAIM_WAIT_MAX} seconds.")).into());
     }
-    Ok(match s.services.claim_run(&agent, Duration::from_secs(wait)).await? {
+    // The long poll answers before the request timeout would.
+    let wait = Duration::from_secs(wait).min(s.request_timeout.saturating_sub(Duration::from_secs(2)));
+    Ok(match s.services.claim_run(&agent, wait).await? {
         Some(c) => axum::Json(c).into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     })
@@ -212,4 +215,24 @@ pub async fn complete(
     Json(body): Json<CompleteInput>,
 ) -> ApiResult<axum::Json<AgentRunResponse>> {
     Ok(axum::Json(s.services.complete_run(&agent, id, body).await?))
+}
+
+/// Hand the run back (the runner is stopping): it is queued again at once, or cancelled
+/// when a cancel was asked.
+#[utoipa::path(post, path = "/api/v1/runner/runs/{id}/release", tag = "runs", operation_id = "release_run",
+    request_body = ReleaseInput,
+    params(("id" = i64, Path, description = "The run's id")),
+    responses(JsonBody, Unauthenticated, (status = 200, description = "The run, queued again (or cancelled)", body = AgentRunResponse),
+        (status = 400, description = "Malformed JSON, a non-numeric id (validation)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 404, description = "Not this agent's run (run_not_found)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 409, description = "The lease is not the run's current one (lease_lost), or the run is over (run_finished)", body = Problem, content_type = PROBLEM_JSON),
+        (status = 422, description = "The wrong shape (invalid_body)", body = Problem, content_type = PROBLEM_JSON)),
+    security(("ApiKeyAuth" = []), ("BearerAuth" = [])))]
+pub async fn release(
+    State(s): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<i64>,
+    Json(body): Json<ReleaseInput>,
+) -> ApiResult<axum::Json<AgentRunResponse>> {
+    Ok(axum::Json(s.services.release_run(&agent, id, &body.lease).await?))
 }

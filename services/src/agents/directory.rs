@@ -291,7 +291,11 @@ impl Services {
             .await?;
         let action = if enabled { "agent.activated" } else { "agent.deactivated" };
         audit::record(&mut *tx, meta, event(p, action, id, None), now).await?;
-        self.commit_view(tx, p, id, now).await
+        let view = self.commit_view(tx, p, id, now).await?;
+        if !enabled {
+            self.after_agent_stopped(id).await;
+        }
+        Ok(view)
     }
 
     /// `DELETE /api/agents/{id}`: a soft delete. Sets `deletedAt`, frees the seat and the
@@ -348,7 +352,9 @@ impl Services {
         .await?;
         let detail = serde_json::json!({ "slug": rec.slug, "revokedKeys": revoked_keys });
         audit::record(&mut *tx, meta, event(p, "agent.deleted", id, Some(detail)), now).await?;
-        self.commit_view(tx, p, id, now).await
+        let view = self.commit_view(tx, p, id, now).await?;
+        self.after_agent_stopped(id).await;
+        Ok(view)
     }
 
     /// 422 `unknown_member` unless every user an access rule names is a member of the organization.

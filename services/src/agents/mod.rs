@@ -116,6 +116,7 @@ impl Services {
         };
         audit::record(&mut *tx, meta, event, now).await?;
         tx.commit().await?;
+        self.after_agent_stopped(agent_id).await;
         Ok(AgentRevokeResponse {
             agent_id,
             registration: RegistrationState::Revoked,

@@ -50,6 +50,9 @@ impl Services {
                 .execute(&mut *tx)
                 .await?;
             bump(&mut tx, id, now).await?;
+            // Enabled again: the schedule starts afresh from the next tick (no catch-up for
+            // the time it was off).
+            sqlx::query("DELETE FROM agent_schedules WHERE agent_id = $1").bind(id).execute(&mut *tx).await?;
             let detail = serde_json::json!({ "scheduleEnabled": next });
             audit::record(&mut *tx, meta, event(p, "agent.schedule_toggled", id, Some(detail)), now).await?;
         }

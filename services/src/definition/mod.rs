@@ -25,6 +25,7 @@ mod graph;
 mod parse;
 #[cfg(feature = "server")]
 mod schedule;
+mod timeouts;
 mod trigger;
 
 pub use crate::states::AgentType;
@@ -33,6 +34,7 @@ pub use graph::topo_layers;
 pub use parse::parse_definition;
 #[cfg(feature = "server")]
 pub use schedule::{next_run, next_runs, next_runs_local};
+pub use timeouts::{RunTimeouts, TIMEOUTS};
 pub use trigger::Trigger;
 
 use serde::{Deserialize, Serialize};
@@ -66,6 +68,8 @@ pub struct Definition {
     pub workflow_structure: WorkflowStructure,
     /// Which agents the steps may call; free-form, size-capped.
     pub agent_selection: Map<String, Value>,
+    /// Its runs' queue, run and heartbeat timeouts.
+    pub timeouts: RunTimeouts,
 }
 
 impl Definition {
@@ -79,6 +83,7 @@ impl Definition {
                 edges: Vec::new(),
             },
             agent_selection: Map::new(),
+            timeouts: RunTimeouts::default(),
         }
     }
 
@@ -90,6 +95,9 @@ impl Definition {
         body.insert("trigger".into(), self.trigger.to_json());
         body.insert("workflowStructure".into(), self.workflow_structure.to_json());
         body.insert("agentSelection".into(), Value::Object(self.agent_selection.clone()));
+        if let Some(t) = self.timeouts.to_json() {
+            body.insert("timeouts".into(), t);
+        }
         Value::Object(body)
     }
 }

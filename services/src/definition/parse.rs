@@ -4,8 +4,8 @@
 use super::graph::cycles;
 use super::trigger::clip;
 use super::{
-    json_len, AgentType, Definition, Edge, Step, StepKind, Trigger, WorkflowStructure, MAX_AGENT_SELECTION_BYTES,
-    MAX_DEFINITION_BYTES, MAX_EDGES, MAX_STEPS, MAX_STEP_CONFIG_BYTES, MAX_STEP_ID_CHARS,
+    json_len, AgentType, Definition, Edge, RunTimeouts, Step, StepKind, Trigger, WorkflowStructure,
+    MAX_AGENT_SELECTION_BYTES, MAX_DEFINITION_BYTES, MAX_EDGES, MAX_STEPS, MAX_STEP_CONFIG_BYTES, MAX_STEP_ID_CHARS,
 };
 use crate::errors::FieldError;
 use serde_json::{Map, Value};
@@ -35,9 +35,9 @@ pub fn parse_definition(raw: &Value, agent_type: AgentType) -> Result<Definition
     let mut errors = Vec::new();
     unknown_keys(
         body,
-        &["trigger", "workflowStructure", "agentSelection"],
+        &["trigger", "workflowStructure", "agentSelection", "timeouts"],
         "",
-        "a definition has trigger, workflowStructure and agentSelection",
+        "a definition has trigger, workflowStructure, agentSelection and timeouts",
         &mut errors,
     );
     let trigger = match body.get("trigger") {
@@ -72,9 +72,13 @@ pub fn parse_definition(raw: &Value, agent_type: AgentType) -> Result<Definition
             None
         }
     };
-    match (trigger, workflow_structure, agent_selection) {
-        (Some(trigger), Some(workflow_structure), Some(agent_selection)) if errors.is_empty() => {
-            Ok(Definition { trigger, workflow_structure, agent_selection })
+    let timeouts = match body.get("timeouts") {
+        None | Some(Value::Null) => Some(RunTimeouts::default()),
+        Some(raw) => RunTimeouts::parse_at(raw, "/timeouts", &mut errors),
+    };
+    match (trigger, workflow_structure, agent_selection, timeouts) {
+        (Some(trigger), Some(workflow_structure), Some(agent_selection), Some(timeouts)) if errors.is_empty() => {
+            Ok(Definition { trigger, workflow_structure, agent_selection, timeouts })
         }
         _ => Err(errors),
     }

@@ -68,9 +68,12 @@ fn the_body_must_be_an_object_of_known_members() {
         vec![
             pair(
                 "/a~1b~0c",
-                "Unknown field \"a/b~c\"; a definition has trigger, workflowStructure and agentSelection."
+                "Unknown field \"a/b~c\"; a definition has trigger, workflowStructure, agentSelection and timeouts."
             ),
-            pair("/extra", "Unknown field \"extra\"; a definition has trigger, workflowStructure and agentSelection."),
+            pair(
+                "/extra",
+                "Unknown field \"extra\"; a definition has trigger, workflowStructure, agentSelection and timeouts."
+            ),
         ]
     );
 }

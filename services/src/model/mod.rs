@@ -41,8 +41,9 @@ pub use orgs::{
 pub use outbox::{OutboxItem, OutboxPage};
 pub use runs::{
     AgentRunPage, AgentRunResponse, Claim, CompleteInput, CompleteStatus, CreateAgentRunInput, ProgressAck,
-    ProgressInput, RunProgress, RunStatus, CLAIM_WAIT_MAX, LOG_LINE_MAX, METADATA_MAX, PROGRESS_MESSAGE_MAX,
-    PROMPT_MAX, RESULT_MAX,
+    ProgressInput, ReleaseInput, RunAttempt, RunAttemptList, RunEvent, RunProgress, RunStatus, RunSummary,
+    CLAIM_WAIT_MAX, LOG_EVENTS_MAX, LOG_LINE_MAX, METADATA_MAX, PROGRESS_MESSAGE_MAX, PROMPT_MAX, RESULT_MAX,
+    RUN_EVENTS_PAGE,
 };
 pub use views::{SaveViewRequest, SavedView, SavedViewList, ViewSpec, VIEWS_MAX, VIEW_NAME_MAX, VIEW_QUERY_MAX};
 

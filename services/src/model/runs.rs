@@ -14,6 +14,8 @@ pub const METADATA_MAX: usize = 16_384;
 pub const PROGRESS_MESSAGE_MAX: usize = 1_000;
 /// Most bytes of one log line; longer ones are cut and say so.
 pub const LOG_LINE_MAX: usize = 8_192;
+/// Events a run's log holds before later log lines are dropped (one line says so).
+pub const LOG_EVENTS_MAX: i64 = 20_000;
 /// Most bytes of a result or an error, as JSON.
 pub const RESULT_MAX: usize = 1_048_576;
 /// Longest long poll of a claim, in seconds.
@@ -232,4 +234,76 @@ pub struct CompleteInput {
     /// A failure worth another attempt.
     #[serde(default)]
     pub retryable: bool,
+}
+
+/// One entry of a run's event log (`GET …/run/{id}/events`, and the SSE stream's `data`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RunEvent {
+    /// Its number in the run's log: 1, 2, 3, … without gaps (the SSE `id`).
+    pub seq: i64,
+    /// What happened: `created`, `claimed`, `progress`, `log`, `cancel_requested`,
+    /// `lease_expired`, `lease_released`, `failed_retry`, `completed`, `failed`,
+    /// `cancelled`, `timed_out`.
+    pub kind: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The kind's details (`{line, truncated}` for a log line, `{percent, message}` for
+    /// progress, `{attempt, status}` for an outcome).
+    #[cfg_attr(feature = "server", schema(value_type = Object))]
+    pub data: Value,
+}
+
+/// One attempt of a run (every attempt is kept).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RunAttempt {
+    /// 1, 2, …
+    pub attempt: i64,
+    /// Claimed.
+    pub started_at: DateTime<Utc>,
+    /// Ended, if it has.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// How it ended: `completed`, `failed`, `failed_retry`, `lease_expired`,
+    /// `lease_released`, `cancelled` or `timed_out`; absent while it runs.
+    pub outcome: Option<String>,
+    /// The runner's error, when it failed.
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    pub error: Option<Value>,
+}
+
+/// A run's attempts, oldest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RunAttemptList {
+    /// The attempts.
+    pub value: Vec<RunAttempt>,
+}
+
+/// The most events one read returns; the stream reads again for the rest.
+pub const RUN_EVENTS_PAGE: i64 = 500;
+
+/// `POST /api/v1/runner/runs/{id}/release`: hand a run back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseInput {
+    /// The lease token of the claim.
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 200))]
+    pub lease: String,
+}
+
+/// An organization's runs at a glance (the dashboard).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RunSummary {
+    /// Runs waiting for a runner.
+    pub queued: i64,
+    /// Runs being executed.
+    pub running: i64,
+    /// Runs that failed or timed out in the last 24 hours.
+    pub failed_last_day: i64,
+    /// When the oldest queued run was created.
+    pub oldest_queued_at: Option<DateTime<Utc>>,
 }

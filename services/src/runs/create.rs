@@ -3,16 +3,19 @@
 //! agent. Every rule broken is listed at once (422 `invalid_run`). The organization's and
 //! the user's create rates, and the organization's queued-and-running cap, answer 429.
 
+use super::DEFAULT_MAX_ATTEMPTS;
 use super::{event, fetch, not_found};
-use super::{DEFAULT_MAX_ATTEMPTS, HEARTBEAT_TIMEOUT_MS, QUEUE_TIMEOUT_MS, RUN_TIMEOUT_MS};
+use crate::definition::{Definition, RunTimeouts};
 use crate::errors::ErrorCode;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::model::{AgentRunResponse, AgentStatus, CreateAgentRunInput, RegistrationState};
 use crate::model::{METADATA_MAX, PROMPT_MAX};
 use crate::principal::{Principal, RequestMeta};
 use crate::rate_limit::Limit;
+use crate::store::to_time;
 use crate::{FieldError, ServiceError, Services};
 use serde_json::{json, Value};
+use sqlx::{Any, Transaction};
 
 impl Services {
     /// The caller acting in `org` (numeric id or UUID): 404 unless a member.
@@ -84,6 +87,7 @@ impl Services {
             return Err(ServiceError::new(ErrorCode::InvalidRun, detail).with_fields(errors));
         }
         let agent_id = agent_id.unwrap_or_default();
+        let timeouts = self.run_timeouts(agent_id).await?;
         let cfg = self.config();
         let limits = [
             Limit::new(format!("run:org:{}", p.org_id), cfg.run_create_limit_per_org),
@@ -107,32 +111,33 @@ impl Services {
         if active >= cfg.run_active_limit_per_org {
             return Err(ServiceError::rate_limited(5).with_extension("activeRuns", active.into()));
         }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO runs (org_id, agent_id, created_by, prompt, metadata, status, max_attempts, available_at,
-                               queue_timeout_ms, run_timeout_ms, heartbeat_timeout_ms, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10, $7, $7) RETURNING id",
-        )
-        .bind(p.org_id)
-        .bind(agent_id)
-        .bind(p.user_id)
-        .bind(&input.prompt)
-        .bind(&metadata)
-        .bind(DEFAULT_MAX_ATTEMPTS)
-        .bind(now)
-        .bind(QUEUE_TIMEOUT_MS)
-        .bind(RUN_TIMEOUT_MS)
-        .bind(HEARTBEAT_TIMEOUT_MS)
-        .fetch_one(&mut *tx)
-        .await?;
-        event(&mut tx, id, "created", &json!({"agent_id": agent_id, "by": p.user_id}), now).await?;
+        let new = NewRun {
+            org_id: p.org_id,
+            agent_id,
+            created_by: Some(p.user_id),
+            prompt: &input.prompt,
+            metadata: &metadata,
+        };
+        let id = insert(&mut tx, &new, timeouts, None, now).await?.ok_or_else(not_found)?;
         let run = fetch(&mut *tx, id).await?.ok_or_else(not_found)?.view(&cfg.public_url);
         if let Some(key) = key {
             let body = serde_json::to_string(&run).map_err(ServiceError::internal)?;
             idempotency::store(&mut tx, &scope, key, 200, &body, now).await?;
         }
-        tx.commit().await?;
-        self.wake_runners();
+        self.commit_runs(tx, true).await?;
         Ok(run)
+    }
+
+    /// The timeouts of agent `id`'s active variation.
+    pub(crate) async fn run_timeouts(&self, id: i64) -> Result<RunTimeouts, ServiceError> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT v.definition FROM agents a JOIN agent_variations v ON v.id = a.active_variation_id WHERE a.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db().pool)
+        .await?;
+        let definition = text.as_deref().map(serde_json::from_str::<Definition>).transpose();
+        Ok(definition.map_err(ServiceError::internal)?.map(|d| d.timeouts).unwrap_or_default())
     }
 
     /// Why the caller may not start a run of agent `id`, if they may not.
@@ -176,4 +181,49 @@ impl Services {
             Err(e) => Err(e),
         }
     }
+}
+
+/// A run to queue.
+pub(crate) struct NewRun<'a> {
+    pub org_id: i64,
+    pub agent_id: i64,
+    pub created_by: Option<i64>,
+    pub prompt: &'a str,
+    pub metadata: &'a str,
+}
+
+/// Queues `run` in `tx` with its `created` event; its id. With `scheduled_for` (a
+/// schedule's tick), `None` when that tick already has its run.
+pub(crate) async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    run: &NewRun<'_>,
+    timeouts: RunTimeouts,
+    scheduled_for: Option<i64>,
+    now: i64,
+) -> Result<Option<i64>, ServiceError> {
+    let (queue_ms, run_ms, heartbeat_ms) = timeouts.millis();
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO runs (org_id, agent_id, created_by, prompt, metadata, status, max_attempts, available_at,
+                           queue_timeout_ms, run_timeout_ms, heartbeat_timeout_ms, scheduled_for, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10, $11, $7, $7)
+         ON CONFLICT (agent_id, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING RETURNING id",
+    )
+    .bind(run.org_id)
+    .bind(run.agent_id)
+    .bind(run.created_by)
+    .bind(run.prompt)
+    .bind(run.metadata)
+    .bind(DEFAULT_MAX_ATTEMPTS)
+    .bind(now)
+    .bind(queue_ms)
+    .bind(run_ms)
+    .bind(heartbeat_ms)
+    .bind(scheduled_for)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(id) = id {
+        let data = json!({"agent_id": run.agent_id, "by": run.created_by, "scheduled_for": scheduled_for.map(to_time)});
+        event(tx, id, "created", &data, now).await?;
+    }
+    Ok(id)
 }

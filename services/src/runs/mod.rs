@@ -7,16 +7,27 @@
 //!   claim mints a new lease token; progress and complete must name the current one
 //!   (fencing), so a run whose lease lapsed is never finished by two workers.
 //! * `reaper.rs`: cancel (two phases) and the sweep that re-queues runs whose lease
-//!   lapsed, times out overdue ones, and ends cancels past their grace period.
+//!   lapsed, times out overdue ones, and ends cancels past their grace period; and the
+//!   release of a deactivated, revoked or deleted agent's runs.
+//! * `events.rs`: reading the event log (resumable after any `seq`) and the attempts.
+//! * `schedules.rs`: one run per cron tick, across instances.
+//! * `summary.rs`: the dashboard's counts.
+//! * `signals.rs`: committing a change and waking waiters, across instances on
+//!   PostgreSQL through `LISTEN/NOTIFY`.
 //!
 //! Every change writes a `run_events` row numbered by `runs.last_seq` in the same
 //! transaction, so the event log is gapless and ordered.
 
 mod create;
+mod events;
 mod list;
 mod reaper;
 mod runner;
+mod schedules;
+mod signals;
+mod summary;
 
+pub use events::{RunEventsPage, RunFollower};
 pub use list::{RunQuery, RUNS_DEFAULT_TOP, RUNS_MAX_TOP};
 
 use crate::model::{AgentRunResponse, RunProgress, RunStatus};
@@ -28,12 +39,8 @@ use sqlx::{Any, Row, Transaction};
 
 /// Attempts a run gets before a lapsed lease makes it `timed_out`.
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 3;
-/// Queue timeout (created to first claim): a day.
-pub const QUEUE_TIMEOUT_MS: i64 = 24 * 60 * 60 * 1000;
-/// Run timeout (first claim to finish): an hour.
-pub const RUN_TIMEOUT_MS: i64 = 60 * 60 * 1000;
-/// Heartbeat timeout: the lease; progress extends it.
-pub const HEARTBEAT_TIMEOUT_MS: i64 = 60 * 1000;
+// The queue, run and heartbeat timeouts are the agent's active variation's
+// (`definition::RunTimeouts`: a day, an hour and a minute by default).
 /// How long a running run has to stop after a cancel before it is force-cancelled.
 pub const CANCEL_GRACE_MS: i64 = 30 * 1000;
 /// The first retry's delay after a lapsed lease or a retryable failure; it doubles.
@@ -42,7 +49,7 @@ pub const RETRY_BASE_MS: i64 = 1000;
 /// The columns [`RunRow::from_row`] reads.
 pub(crate) const RUN_COLS: &str = "id, org_id, agent_id, prompt, metadata, status, progress_percent, \
      progress_message, result, error, attempt, max_attempts, created_at, started_at, finished_at, \
-     cancel_requested_at, timeout_kind, lease_hash, lease_expires_at, heartbeat_timeout_ms, run_timeout_ms";
+     cancel_requested_at, timeout_kind, lease_hash, lease_expires_at, heartbeat_timeout_ms, run_timeout_ms, last_seq";
 
 /// A stored run.
 #[derive(Clone, Debug)]
@@ -67,6 +74,7 @@ pub(crate) struct RunRow {
     pub lease_hash: Option<String>,
     pub lease_expires_at: Option<i64>,
     pub heartbeat_timeout_ms: i64,
+    pub last_seq: i64,
 }
 
 impl RunRow {
@@ -92,6 +100,7 @@ impl RunRow {
             lease_hash: r.try_get("lease_hash")?,
             lease_expires_at: r.try_get("lease_expires_at")?,
             heartbeat_timeout_ms: r.try_get("heartbeat_timeout_ms")?,
+            last_seq: r.try_get("last_seq")?,
         })
     }
 

@@ -47,7 +47,7 @@ impl Services {
             event(&mut tx, id, kind, &json!({"by": p.user_id}), now).await?;
         }
         let after = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
-        tx.commit().await?;
+        self.commit_runs(tx, false).await?;
         match after.status {
             RunStatus::Queued | RunStatus::Running | RunStatus::Cancelled => Ok(after.view(&self.config().public_url)),
             other => Err(ServiceError::new(
@@ -58,27 +58,43 @@ impl Services {
     }
 
     /// Re-queues (or times out) runs whose lease lapsed, times out runs past their queue
-    /// or run timeout, and force-cancels runs past their cancel grace. The number changed.
+    /// or run timeout, force-cancels runs past their cancel grace, and releases the runs
+    /// of agents that can no longer run them. The number changed.
     pub async fn sweep_runs(&self) -> Result<u64, ServiceError> {
-        let now = self.now_ms();
-        let kinds: [(&str, &str); 4] = [
+        let cancel = format!("status = 'running' AND cancel_requested_at + {CANCEL_GRACE_MS} <= $1");
+        let kinds = [
             ("lease", "status = 'running' AND lease_expires_at <= $1"),
             ("run", "status = 'running' AND started_at + run_timeout_ms <= $1"),
             ("queue", "status = 'queued' AND created_at + queue_timeout_ms <= $1"),
-            ("cancel", &format!("status = 'running' AND cancel_requested_at + {CANCEL_GRACE_MS} <= $1")),
+            ("cancel", &cancel),
+            RELEASED,
         ];
+        self.sweep(&kinds, "").await
+    }
+
+    /// Releases agent `agent_id`'s runs at once after it was deactivated (its running
+    /// runs go back to the queue, for when it is activated again), revoked or deleted
+    /// (its queued and running runs are cancelled). The sweep does the same for running
+    /// runs, should this be cut short.
+    pub(crate) async fn after_agent_stopped(&self, agent_id: i64) {
+        let scope = format!(" AND agent_id = {agent_id}");
+        if let Err(e) = self.sweep(&[ORPHANED, RELEASED], &scope).await {
+            tracing::warn!(error = %e, agent_id, "releasing a stopped agent's runs failed; the sweep will");
+        }
+    }
+
+    async fn sweep(&self, kinds: &[(&str, &str)], scope: &str) -> Result<u64, ServiceError> {
+        let now = self.now_ms();
         let mut changed = 0;
-        for (kind, cond) in kinds {
+        for &(kind, cond) in kinds {
+            let cond = format!("{cond}{scope}");
             let ids: Vec<i64> = sqlx::query_scalar(&format!("SELECT id FROM runs WHERE {cond} LIMIT {SWEEP_BATCH}"))
                 .bind(now)
                 .fetch_all(&self.db().pool)
                 .await?;
             for id in ids {
-                changed += u64::from(self.reap(id, kind, cond, now).await?);
+                changed += u64::from(self.reap(id, kind, &cond, now).await?);
             }
-        }
-        if changed > 0 {
-            self.wake_runners();
         }
         Ok(changed)
     }
@@ -94,10 +110,11 @@ impl Services {
         let Some(run) = row.as_ref().map(RunRow::from_row).transpose()? else {
             return Ok(false);
         };
-        let (status, timeout, outcome) = decide(&run, kind);
+        let (status, timeout, outcome, why) = decide(&run, kind);
+        let error = why.map(|m| json!({"message": m}).to_string());
         let changed = sqlx::query(&format!(
             "UPDATE runs SET status = $3, timeout_kind = $4, lease_hash = NULL, lease_expires_at = NULL,
-                    finished_at = $5, available_at = $6, updated_at = $1
+                    finished_at = $5, available_at = $6, error = COALESCE($7, error), updated_at = $1
              WHERE id = $2 AND {cond}"
         ))
         .bind(now)
@@ -105,7 +122,8 @@ impl Services {
         .bind(status.as_str())
         .bind(timeout)
         .bind(if status.is_final() { Some(now) } else { None })
-        .bind(now + run.backoff_ms())
+        .bind(now + if kind == "released" { 0 } else { run.backoff_ms() })
+        .bind(&error)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -121,20 +139,48 @@ impl Services {
                 .execute(&mut *tx)
                 .await?;
         }
-        event(&mut tx, id, outcome, &json!({"attempt": run.attempt, "status": status.as_str()}), now).await?;
-        tx.commit().await?;
+        let data = json!({"attempt": run.attempt, "status": status.as_str(), "timeout": timeout, "message": why});
+        event(&mut tx, id, outcome, &data, now).await?;
+        self.commit_runs(tx, true).await?;
         Ok(true)
     }
 }
 
-/// What the sweep makes of `run`: its new status, the timeout that fired, the outcome.
-fn decide(run: &RunRow, kind: &str) -> (RunStatus, Option<&'static str>, &'static str) {
+/// What the sweep makes of `run`: its new status, the timeout that fired, the outcome,
+/// and why (the run's `error.message` when it ends here).
+fn decide(run: &RunRow, kind: &str) -> (RunStatus, Option<&'static str>, &'static str, Option<&'static str>) {
+    const CANCELLED: &str = "Cancelled: the runner did not stop within the grace period.";
     match kind {
-        "lease" if run.cancel_requested_at.is_some() => (RunStatus::Cancelled, None, "cancelled"),
-        "lease" if run.attempt < run.max_attempts => (RunStatus::Queued, None, "lease_expired"),
-        "lease" => (RunStatus::TimedOut, Some("heartbeat"), "timed_out"),
-        "run" => (RunStatus::TimedOut, Some("run"), "timed_out"),
-        "queue" => (RunStatus::TimedOut, Some("queue"), "timed_out"),
-        _ => (RunStatus::Cancelled, None, "cancelled"),
+        "lease" if run.cancel_requested_at.is_some() => (RunStatus::Cancelled, None, "cancelled", Some(CANCELLED)),
+        "lease" if run.attempt < run.max_attempts => (RunStatus::Queued, None, "lease_expired", None),
+        "lease" => (
+            RunStatus::TimedOut,
+            Some("heartbeat"),
+            "timed_out",
+            Some("The runner stopped sending heartbeats, on every attempt."),
+        ),
+        "run" => (RunStatus::TimedOut, Some("run"), "timed_out", Some("The run took longer than its run timeout.")),
+        "queue" => (
+            RunStatus::TimedOut,
+            Some("queue"),
+            "timed_out",
+            Some("No runner claimed the run within its queue timeout."),
+        ),
+        "released" => (RunStatus::Queued, None, "lease_released", None),
+        "orphaned" => (RunStatus::Cancelled, None, "cancelled", Some("The agent was revoked or deleted.")),
+        _ => (RunStatus::Cancelled, None, "cancelled", Some(CANCELLED)),
     }
 }
+
+/// Running runs of an agent that can no longer claim (deactivated, revoked or deleted).
+const RELEASED: (&str, &str) = (
+    "released",
+    "status = 'running' AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.id = runs.agent_id AND a.enabled = 1
+        AND a.registration = 'registered' AND a.deleted_at IS NULL)",
+);
+/// Queued and running runs of an agent that never will claim again (revoked or deleted).
+const ORPHANED: (&str, &str) = (
+    "orphaned",
+    "status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.id = runs.agent_id
+        AND a.registration = 'registered' AND a.deleted_at IS NULL)",
+);

@@ -12,7 +12,7 @@ use super::{cut, event, fetch, not_found, RunRow};
 use crate::errors::ErrorCode;
 use crate::model::{
     AgentRunResponse, Claim, CompleteInput, CompleteStatus, ProgressAck, ProgressInput, RegisteredAgent, RunStatus,
-    LOG_LINE_MAX, PROGRESS_MESSAGE_MAX, RESULT_MAX,
+    LOG_EVENTS_MAX, LOG_LINE_MAX, PROGRESS_MESSAGE_MAX, RESULT_MAX,
 };
 use crate::store::{dialect, to_time, Backend};
 use crate::{secrets, FieldError, ServiceError, Services};
@@ -27,6 +27,8 @@ impl Services {
     /// `None` after waiting up to `wait`.
     pub async fn claim_run(&self, agent: &RegisteredAgent, wait: Duration) -> Result<Option<Claim>, ServiceError> {
         let deadline = tokio::time::Instant::now() + wait;
+        let stopped = self.stopped();
+        tokio::pin!(stopped);
         loop {
             let wakeup = self.runner_wakeup();
             if let Some(claim) = self.try_claim(agent).await? {
@@ -36,17 +38,33 @@ impl Services {
             if now >= deadline {
                 return Ok(None);
             }
-            let _ = tokio::time::timeout(POLL.min(deadline - now), wakeup).await;
+            tokio::select! {
+                _ = tokio::time::timeout(POLL.min(deadline - now), wakeup) => {}
+                () = &mut stopped => return Ok(None),
+            }
         }
     }
 
     async fn try_claim(&self, agent: &RegisteredAgent) -> Result<Option<Claim>, ServiceError> {
         let now = self.now_ms();
+        // A read first: an idle runner's poll takes no write lock.
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM runs WHERE agent_id = $1 AND status = 'queued' AND available_at <= $2 LIMIT 1",
+        )
+        .bind(agent.id)
+        .bind(now)
+        .fetch_optional(&self.db().pool)
+        .await?;
+        if due.is_none() {
+            return Ok(None);
+        }
         let lease = secrets::generate("rls_");
         let lock = match self.db().backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        // The caps are counted inside the claim; the agent must still be able to run (it
+        // may have been deactivated or revoked while this claim waited).
         let sql = format!(
             "UPDATE runs SET status = 'running', attempt = attempt + 1, lease_hash = $1,
                     lease_expires_at = $2 + heartbeat_timeout_ms, started_at = COALESCE(started_at, $2), updated_at = $2
@@ -54,6 +72,9 @@ impl Services {
                          ORDER BY available_at, id LIMIT 1{lock})
                AND status = 'queued'
                AND (SELECT COUNT(*) FROM runs r WHERE r.org_id = runs.org_id AND r.status = 'running') < $4
+               AND (SELECT COUNT(*) FROM runs r WHERE r.agent_id = runs.agent_id AND r.status = 'running') < $5
+               AND EXISTS (SELECT 1 FROM agents a WHERE a.id = runs.agent_id AND a.enabled = 1
+                             AND a.registration = 'registered' AND a.deleted_at IS NULL)
              RETURNING id, attempt"
         );
         let mut tx = self.db().begin().await?;
@@ -62,6 +83,7 @@ impl Services {
             .bind(now)
             .bind(agent.id)
             .bind(self.config().run_running_limit_per_org)
+            .bind(self.config().run_running_limit_per_agent)
             .fetch_optional(&mut *tx)
             .await?;
         let Some((id, attempt)) = claimed else {
@@ -75,7 +97,7 @@ impl Services {
             .await?;
         event(&mut tx, id, "claimed", &json!({"attempt": attempt}), now).await?;
         let run = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
-        tx.commit().await?;
+        self.commit_runs(tx, false).await?;
         let expires = run.lease_expires_at.unwrap_or(now);
         Ok(Some(Claim { run: run.view(&self.config().public_url), lease, lease_expires_at: to_time(expires) }))
     }
@@ -138,14 +160,25 @@ impl Services {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        let mut seq = run.last_seq;
         if input.percent.is_some() || message.is_some() {
-            event(&mut tx, id, "progress", &json!({"percent": input.percent, "message": message}), now).await?;
+            let data = json!({"percent": input.percent, "message": message});
+            seq = event(&mut tx, id, "progress", &data, now).await?;
         }
+        // Lines are capped in size (cut, and marked) and in number per run (the rest are
+        // dropped, once said).
         for line in input.log.iter().flatten() {
+            if seq >= LOG_EVENTS_MAX {
+                if seq == LOG_EVENTS_MAX {
+                    let note = "(log limit reached: later lines of this run are dropped)";
+                    event(&mut tx, id, "log", &json!({"line": note, "truncated": true}), now).await?;
+                }
+                break;
+            }
             let (text, truncated) = cut(line, LOG_LINE_MAX);
-            event(&mut tx, id, "log", &json!({"line": text, "truncated": truncated}), now).await?;
+            seq = event(&mut tx, id, "log", &json!({"line": text, "truncated": truncated}), now).await?;
         }
-        tx.commit().await?;
+        self.commit_runs(tx, false).await?;
         Ok(ProgressAck { cancel_requested: run.cancel_requested_at.is_some(), lease_expires_at: to_time(expires) })
     }
 
@@ -208,10 +241,47 @@ impl Services {
         .await?;
         event(&mut tx, id, outcome, &json!({"attempt": run.attempt, "status": status.as_str()}), now).await?;
         let done = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
-        tx.commit().await?;
-        if retry {
-            self.wake_runners();
-        }
+        self.commit_runs(tx, true).await?;
         Ok(done.view(&self.config().public_url))
+    }
+}
+
+impl Services {
+    /// `POST /api/v1/runner/runs/{id}/release`: the runner hands the run back (it is
+    /// stopping): queued again at once, the attempt recorded as `lease_released`; a run
+    /// whose cancel was asked is cancelled instead.
+    pub async fn release_run(
+        &self,
+        agent: &RegisteredAgent,
+        id: i64,
+        lease: &str,
+    ) -> Result<AgentRunResponse, ServiceError> {
+        let now = self.now_ms();
+        let mut tx = self.db().begin().await?;
+        let run = self.runner_run(&mut tx, agent, id).await?;
+        Self::holds(&run, lease)?;
+        let status = if run.cancel_requested_at.is_some() { RunStatus::Cancelled } else { RunStatus::Queued };
+        let outcome = if status == RunStatus::Cancelled { "cancelled" } else { "lease_released" };
+        sqlx::query(
+            "UPDATE runs SET status = $1, lease_hash = NULL, lease_expires_at = NULL, available_at = $2,
+                    finished_at = $3, updated_at = $2 WHERE id = $4",
+        )
+        .bind(status.as_str())
+        .bind(now)
+        .bind(status.is_final().then_some(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE run_attempts SET finished_at = $1, outcome = $2 WHERE run_id = $3 AND attempt = $4")
+            .bind(now)
+            .bind(outcome)
+            .bind(id)
+            .bind(run.attempt)
+            .execute(&mut *tx)
+            .await?;
+        event(&mut tx, id, outcome, &json!({"attempt": run.attempt, "status": status.as_str()}), now).await?;
+        let after = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
+        self.commit_runs(tx, true).await?;
+        Ok(after.view(&self.config().public_url))
     }
 }
