@@ -60,6 +60,9 @@ pub struct ServeArgs {
     /// HMAC key for signed tokens. Unset: one is generated once and kept in the database.
     #[arg(long, env = "AGENTRY_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
+    /// Bearer token for `GET /metrics`. Unset: only loopback clients may read it.
+    #[arg(long, env = "AGENTRY_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Folder holding the built web assets (`pkg/` inside it).
     #[arg(long, env = "AGENTRY_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -185,6 +188,7 @@ impl ServeArgs {
         let services = Config {
             public_url: public_url.trim_end_matches('/').to_string(),
             secret: self.secret.clone(),
+            metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
             smtp_url: self.smtp_url.clone().filter(|u| !u.is_empty()),
             mail_from: self.mail_from.clone(),
             pow_min_difficulty: self.pow_min_difficulty,

@@ -199,9 +199,11 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf));
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
         .route("/readyz", get(health::readyz))
         .merge(api)
         .merge(web::router(&state, &settings.site_root))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), health::track))
         .fallback(web::not_found_page)
         .layer(layers)
         .with_state(state)

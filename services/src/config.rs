@@ -9,6 +9,8 @@ pub struct Config {
     pub public_url: String,
     /// HMAC key. `None`: generate one once and keep it in the database.
     pub secret: Option<String>,
+    /// The bearer token `GET /metrics` asks for. `None`: it answers loopback clients only.
+    pub metrics_token: Option<String>,
     /// How long a session lasts.
     pub session_ttl: Duration,
     /// Login attempts allowed per client IP per window.
@@ -83,6 +85,7 @@ impl Default for Config {
         Self {
             public_url: "http://127.0.0.1:3000".into(),
             secret: None,
+            metrics_token: None,
             session_ttl: Duration::from_secs(14 * 24 * 3600),
             login_limit_per_ip: 30,
             login_limit_per_email: 10,

@@ -51,6 +51,8 @@ pub mod mailer;
 #[cfg(feature = "server")]
 mod members;
 #[cfg(feature = "server")]
+pub mod metrics;
+#[cfg(feature = "server")]
 mod organizations;
 #[cfg(feature = "server")]
 mod outbox;

@@ -27,6 +27,8 @@ struct Inner {
     url: String,
     /// Set when the server stops: long polls and event streams end.
     stop: tokio::sync::watch::Sender<bool>,
+    /// This instance's counters and histograms.
+    metrics: crate::metrics::Metrics,
 }
 
 impl std::fmt::Debug for Services {
@@ -49,7 +51,8 @@ impl Services {
             .map_err(|e| OpenError::Sqlx(sqlx::Error::Protocol(e.to_string())))?;
         let (wake, events, url) = (tokio::sync::Notify::new(), tokio::sync::Notify::new(), database_url.to_string());
         let stop = tokio::sync::watch::Sender::new(false);
-        Ok(Self { inner: Arc::new(Inner { db, config, secret, dummy_hash, wake, events, url, stop }) })
+        let metrics = crate::metrics::Metrics::default();
+        Ok(Self { inner: Arc::new(Inner { db, config, secret, dummy_hash, wake, events, url, stop, metrics }) })
     }
 
     /// The database.
@@ -105,6 +108,11 @@ impl Services {
         async move {
             let _ = rx.wait_for(|stopping| *stopping).await;
         }
+    }
+
+    /// This instance's metrics.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.inner.metrics
     }
 
     /// The database URL the services were opened with.

@@ -18,6 +18,7 @@ mod identity;
 mod invitations;
 mod invites;
 mod literals;
+mod metrics;
 mod organizations;
 mod outbox;
 mod plans;

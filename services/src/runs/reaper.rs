@@ -43,6 +43,7 @@ impl Services {
         .await?
         .rows_affected();
         if queued + running > 0 {
+            self.metrics().cancels.inc();
             let kind = if queued > 0 { "cancelled" } else { "cancel_requested" };
             event(&mut tx, id, kind, &json!({"by": p.user_id}), now).await?;
         }
@@ -142,6 +143,12 @@ impl Services {
         let data = json!({"attempt": run.attempt, "status": status.as_str(), "timeout": timeout, "message": why});
         event(&mut tx, id, outcome, &data, now).await?;
         self.commit_runs(tx, true).await?;
+        if kind == "lease" {
+            self.metrics().lease_expiries.inc();
+        }
+        if status == RunStatus::Queued && kind == "lease" {
+            self.metrics().retries.inc();
+        }
         Ok(true)
     }
 }

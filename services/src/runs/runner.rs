@@ -75,10 +75,10 @@ impl Services {
                AND (SELECT COUNT(*) FROM runs r WHERE r.agent_id = runs.agent_id AND r.status = 'running') < $5
                AND EXISTS (SELECT 1 FROM agents a WHERE a.id = runs.agent_id AND a.enabled = 1
                              AND a.registration = 'registered' AND a.deleted_at IS NULL)
-             RETURNING id, attempt"
+             RETURNING id, attempt, available_at"
         );
         let mut tx = self.db().begin().await?;
-        let claimed: Option<(i64, i64)> = sqlx::query_as(&sql)
+        let claimed: Option<(i64, i64, i64)> = sqlx::query_as(&sql)
             .bind(secrets::hash(&lease))
             .bind(now)
             .bind(agent.id)
@@ -86,9 +86,11 @@ impl Services {
             .bind(self.config().run_running_limit_per_agent)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some((id, attempt)) = claimed else {
+        let Some((id, attempt, due)) = claimed else {
             return Ok(None);
         };
+        let waited = std::time::Duration::from_millis(u64::try_from(now - due).unwrap_or(0));
+        self.metrics().claim_wait.observe(waited.as_secs_f64());
         sqlx::query("INSERT INTO run_attempts (run_id, attempt, started_at) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(attempt)
@@ -242,6 +244,9 @@ impl Services {
         event(&mut tx, id, outcome, &json!({"attempt": run.attempt, "status": status.as_str()}), now).await?;
         let done = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
         self.commit_runs(tx, true).await?;
+        if retry {
+            self.metrics().retries.inc();
+        }
         Ok(done.view(&self.config().public_url))
     }
 }
