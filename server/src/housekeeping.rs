@@ -1,4 +1,6 @@
 //! Periodic work every instance runs (each is safe on several instances at once):
+//! - every second, in a task of its own, sending due webhook deliveries
+//!   (`Services::deliver_webhooks`);
 //! - about every second, sealing new audit rows onto their chains (`Services::seal_audit`),
 //!   and sweeping runs whose lease lapsed, that timed out, or whose cancel grace ended
 //!   (`Services::sweep_runs`), and queuing the runs of due schedule ticks
@@ -17,6 +19,24 @@ use tokio::time::MissedTickBehavior;
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// How often new audit rows are sealed.
 pub const SEAL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How often the webhook worker looks for due deliveries.
+pub const WEBHOOK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Starts the webhook worker (its own task: a delivery may take seconds); abort the handle
+/// to stop it.
+pub fn spawn_webhooks(services: Services) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(WEBHOOK_INTERVAL);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = services.deliver_webhooks().await {
+                tracing::warn!(error = %e, "webhook deliveries failed");
+            }
+        }
+    })
+}
 
 /// Starts the periodic work; abort the handle to stop it.
 pub fn spawn(services: Services) -> JoinHandle<()> {

@@ -5,7 +5,7 @@ use crate::middleware::{csrf, request_meta};
 use crate::problem::problemify;
 use crate::routes::{
     agents, audit, auth, docs, health, invitations, keys, organizations, outbox, registration, run_events, runs,
-    security, transfers, variations, views,
+    security, transfers, variations, views, webhooks,
 };
 use crate::web;
 use agentry_services::mailer::{Mailer, Worker};
@@ -117,6 +117,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let worker = self.mailer.map(|m| Worker::spawn(self.services.clone(), m, self.mail_poll_interval));
         let sweeps = crate::housekeeping::spawn(self.services.clone());
+        let webhooks = crate::housekeeping::spawn_webhooks(self.services.clone());
         let listen = tokio::spawn({
             let services = self.services.clone();
             async move { services.listen_for_runs().await }
@@ -131,6 +132,7 @@ impl Application {
             .with_graceful_shutdown(stopping)
             .await;
         sweeps.abort();
+        webhooks.abort();
         listen.abort();
         if let Some(worker) = worker {
             worker.stop().await;
@@ -164,6 +166,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .merge(views::router())
         .merge(runs::router())
         .merge(run_events::router())
+        .merge(webhooks::router())
         .route("/api/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::reference))
         .route("/api", get(docs::reference))

@@ -136,6 +136,8 @@ catalogue! {
     ApiKeyNotFound = ("api_key_not_found", 404, "API key not found"),
     /// No such agent in the caller's organization.
     AgentNotFound = ("agent_not_found", 404, "Agent not found"),
+    /// The agent has no completion webhook, or no such delivery of it.
+    WebhookNotFound = ("webhook_not_found", 404, "Webhook not found"),
     /// The agent is no longer pending an invite.
     AgentNotPending = ("agent_not_pending", 409, "Agent not pending"),
     /// Only registered agents have keys.

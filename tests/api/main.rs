@@ -36,3 +36,4 @@ mod schema;
 mod seats;
 mod security;
 mod transfers;
+mod webhooks;

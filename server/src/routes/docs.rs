@@ -60,6 +60,7 @@ pub fn openapi() -> Doc {
     doc.merge(crate::routes::views::ApiDoc::openapi());
     doc.merge(crate::routes::runs::ApiDoc::openapi());
     doc.merge(crate::routes::run_events::ApiDoc::openapi());
+    doc.merge(crate::routes::webhooks::ApiDoc::openapi());
     doc.merge(seed_002_paths(&directory));
     doc.merge(directory);
     doc

@@ -16,3 +16,4 @@ pub mod security;
 pub mod transfers;
 pub mod variations;
 pub mod views;
+pub mod webhooks;

@@ -18,6 +18,7 @@ mod orgs;
 mod outbox;
 mod runs;
 mod views;
+mod webhooks;
 pub use account::{
     ChangePasswordRequest, PasswordResetConfirm, PasswordResetRequest, RevokedSessions, SessionInfo, SessionList,
 };
@@ -46,6 +47,7 @@ pub use runs::{
     RUN_EVENTS_PAGE,
 };
 pub use views::{SaveViewRequest, SavedView, SavedViewList, ViewSpec, VIEWS_MAX, VIEW_NAME_MAX, VIEW_QUERY_MAX};
+pub use webhooks::{DeliveryStatus, Webhook, WebhookDelivery, WebhookDeliveryList, WebhookInput, WEBHOOK_URL_MAX};
 
 /// An organization as its members see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,8 @@
 //! * `events.rs`: reading the event log (resumable after any `seq`) and the attempts.
 //! * `schedules.rs`: one run per cron tick, across instances.
 //! * `summary.rs`: the dashboard's counts.
+//! * `webhooks.rs`: an agent's completion webhook, and the deliveries queued when its runs
+//!   end (the webhook outbox); `delivery.rs` sends them, signed, with retries.
 //! * `signals.rs`: committing a change and waking waiters, across instances on
 //!   PostgreSQL through `LISTEN/NOTIFY`.
 //!
@@ -19,6 +21,7 @@
 //! transaction, so the event log is gapless and ordered.
 
 mod create;
+mod delivery;
 mod events;
 mod list;
 mod reaper;
@@ -26,7 +29,9 @@ mod runner;
 mod schedules;
 mod signals;
 mod summary;
+mod webhooks;
 
+pub use delivery::sign as sign_webhook;
 pub use events::{RunEventsPage, RunFollower};
 pub use list::{RunQuery, RUNS_DEFAULT_TOP, RUNS_MAX_TOP};
 

@@ -48,6 +48,9 @@ impl Services {
             event(&mut tx, id, kind, &json!({"by": p.user_id}), now).await?;
         }
         let after = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
+        if queued > 0 {
+            super::webhooks::enqueue(&mut tx, &after, &self.config().public_url, now).await?;
+        }
         self.commit_runs(tx, false).await?;
         match after.status {
             RunStatus::Queued | RunStatus::Running | RunStatus::Cancelled => Ok(after.view(&self.config().public_url)),
@@ -142,6 +145,9 @@ impl Services {
         }
         let data = json!({"attempt": run.attempt, "status": status.as_str(), "timeout": timeout, "message": why});
         event(&mut tx, id, outcome, &data, now).await?;
+        if let Some(after) = fetch(&mut *tx, id).await? {
+            super::webhooks::enqueue(&mut tx, &after, &self.config().public_url, now).await?;
+        }
         self.commit_runs(tx, true).await?;
         if kind == "lease" {
             self.metrics().lease_expiries.inc();

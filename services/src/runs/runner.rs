@@ -243,6 +243,7 @@ impl Services {
         .await?;
         event(&mut tx, id, outcome, &json!({"attempt": run.attempt, "status": status.as_str()}), now).await?;
         let done = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
+        super::webhooks::enqueue(&mut tx, &done, &self.config().public_url, now).await?;
         self.commit_runs(tx, true).await?;
         if retry {
             self.metrics().retries.inc();
@@ -286,6 +287,7 @@ impl Services {
             .await?;
         event(&mut tx, id, outcome, &json!({"attempt": run.attempt, "status": status.as_str()}), now).await?;
         let after = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
+        super::webhooks::enqueue(&mut tx, &after, &self.config().public_url, now).await?;
         self.commit_runs(tx, true).await?;
         Ok(after.view(&self.config().public_url))
     }
