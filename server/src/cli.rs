@@ -178,6 +178,21 @@ pub struct LimitArgs {
     /// solutions from one IP prefix (or owner) per window; 0 turns it off.
     #[arg(long, env = "AGENTRY_POW_ADAPTIVE_STEP", default_value_t = Config::default().pow_adaptive_step)]
     pub pow_adaptive_step: u64,
+    /// Runs one organization may create per window.
+    #[arg(long, env = "AGENTRY_RUN_CREATE_LIMIT_PER_ORG", default_value_t = Config::default().run_create_limit_per_org)]
+    pub run_create_limit_per_org: u64,
+    /// Runs one user may create per window.
+    #[arg(long, env = "AGENTRY_RUN_CREATE_LIMIT_PER_USER", default_value_t = Config::default().run_create_limit_per_user)]
+    pub run_create_limit_per_user: u64,
+    /// Queued and running runs one organization may have at once (429 beyond).
+    #[arg(long, env = "AGENTRY_RUN_ACTIVE_LIMIT_PER_ORG", default_value_t = Config::default().run_active_limit_per_org)]
+    pub run_active_limit_per_org: i64,
+    /// Running runs one organization may have at once (claims wait beyond).
+    #[arg(long, env = "AGENTRY_RUN_RUNNING_LIMIT_PER_ORG", default_value_t = Config::default().run_running_limit_per_org)]
+    pub run_running_limit_per_org: i64,
+    /// Running runs one agent may have at once (claims wait beyond).
+    #[arg(long, env = "AGENTRY_RUN_RUNNING_LIMIT_PER_AGENT", default_value_t = Config::default().run_running_limit_per_agent)]
+    pub run_running_limit_per_agent: i64,
 }
 
 impl ServeArgs {
@@ -212,6 +227,11 @@ impl ServeArgs {
             member_invite_limit_per_org: l.member_invite_limit_per_org,
             plans: self.plans.0.clone(),
             pow_adaptive_step: l.pow_adaptive_step,
+            run_create_limit_per_org: l.run_create_limit_per_org,
+            run_create_limit_per_user: l.run_create_limit_per_user,
+            run_active_limit_per_org: l.run_active_limit_per_org,
+            run_running_limit_per_org: l.run_running_limit_per_org,
+            run_running_limit_per_agent: l.run_running_limit_per_agent,
             ..Default::default()
         };
         Settings {

@@ -1,8 +1,6 @@
 //! Schedules: one run per tick with two instances on one database, time driven by the
 //! injectable clock, and one catch-up run after downtime.
-use crate::run_support::runnable_agent;
-use agentry_tests::Who;
-use reqwest::Method;
+use crate::run_support::{deploy, runnable_agent};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -25,14 +23,7 @@ async fn a_schedule_makes_exactly_one_run_per_tick_across_instances() {
         let (agent, _) = runnable_agent(app, "nightly").await;
         let draft = json!({"trigger": {"cron": "*/5 * * * *", "timezone": "Europe/Berlin"},
             "workflowStructure": {"steps": [{"id": "only", "kind": "code"}]}});
-        let res = app
-            .req(Method::PUT, &format!("/api/agents/{agent}/draft"), &Who::Session)
-            .json(&draft)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        assert_eq!(app.post(&format!("/api/agents/{agent}/deploy"), json!({})).await.status(), 200);
+        deploy(app, agent, draft).await;
         let res = app.post(&format!("/api/agents/{agent}/toggle"), json!({"enabled": true})).await;
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 

@@ -13,14 +13,18 @@ pub async fn runnable_agent(app: &TestApp, name: &str) -> (i64, String) {
     let key = r["apiKey"].as_str().unwrap().to_string();
     let a: Value = app.get(&format!("/api/agents/{id}")).await.json().await.unwrap();
     if a["status"] != "active" {
-        let draft = json!({"trigger": "manual", "workflowStructure": {"steps": [{"id": "only", "kind": "code"}]}});
-        let res =
-            app.req(Method::PUT, &format!("/api/agents/{id}/draft"), &Who::Session).json(&draft).send().await.unwrap();
-        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-        let res = app.post(&format!("/api/agents/{id}/deploy"), json!({})).await;
-        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        deploy(app, id, json!({"trigger": "manual", "workflowStructure": {"steps": [{"id": "only", "kind": "code"}]}}))
+            .await;
     }
     (id, key)
+}
+
+/// Saves `draft` as agent `id`'s draft and deploys it.
+pub async fn deploy(app: &TestApp, id: i64, draft: Value) {
+    let res = app.req(Method::PUT, &format!("/api/agents/{id}/draft"), &Who::Session).json(&draft).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let res = app.post(&format!("/api/agents/{id}/deploy"), json!({})).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
 
 pub async fn create_run(app: &TestApp, org: i64, body: Value) -> reqwest::Response {
@@ -109,11 +113,7 @@ pub async fn runnable_agent_with_lease(app: &TestApp, name: &str, heartbeat_seco
     let (id, key) = runnable_agent(app, name).await;
     let draft = json!({"trigger": "manual", "workflowStructure": {"steps": [{"id": "only", "kind": "code"}]},
         "timeouts": {"heartbeatSeconds": heartbeat_seconds}});
-    let res =
-        app.req(Method::PUT, &format!("/api/agents/{id}/draft"), &Who::Session).json(&draft).send().await.unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let res = app.post(&format!("/api/agents/{id}/deploy"), json!({})).await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    deploy(app, id, draft).await;
     (id, key)
 }
 

@@ -172,6 +172,26 @@ pub(crate) async fn event(
     Ok(seq)
 }
 
+/// Ends attempt `attempt` of run `run_id` in `tx` with `outcome` (and the runner's error).
+pub(crate) async fn end_attempt(
+    tx: &mut Transaction<'static, Any>,
+    run_id: i64,
+    attempt: i64,
+    outcome: &str,
+    error: Option<String>,
+    now: i64,
+) -> Result<(), ServiceError> {
+    sqlx::query("UPDATE run_attempts SET finished_at = $1, outcome = $2, error = $3 WHERE run_id = $4 AND attempt = $5")
+        .bind(now)
+        .bind(outcome)
+        .bind(error)
+        .bind(run_id)
+        .bind(attempt)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// 404 for a run that is not in the caller's organization.
 pub(crate) fn not_found() -> ServiceError {
     ServiceError::new(crate::ErrorCode::RunNotFound, "No such run in this organization.")

@@ -6,7 +6,7 @@
 //! conditional UPDATE of one run that re-checks the condition that selected it, so two
 //! sweepers change a run once, and its event is written in the same transaction.
 
-use super::{event, fetch, not_found, RunRow, CANCEL_GRACE_MS, RUN_COLS};
+use super::{end_attempt, event, fetch, not_found, RunRow, CANCEL_GRACE_MS, RUN_COLS};
 use crate::errors::ErrorCode;
 use crate::model::{AgentRunResponse, RunStatus};
 use crate::principal::Principal;
@@ -135,13 +135,7 @@ impl Services {
             return Ok(false);
         }
         if run.status == RunStatus::Running {
-            sqlx::query("UPDATE run_attempts SET finished_at = $1, outcome = $2 WHERE run_id = $3 AND attempt = $4")
-                .bind(now)
-                .bind(outcome)
-                .bind(id)
-                .bind(run.attempt)
-                .execute(&mut *tx)
-                .await?;
+            end_attempt(&mut tx, id, run.attempt, outcome, None, now).await?;
         }
         let data = json!({"attempt": run.attempt, "status": status.as_str(), "timeout": timeout, "message": why});
         event(&mut tx, id, outcome, &data, now).await?;

@@ -8,7 +8,7 @@
 //! lease lapsed (and whose run was claimed again) gets 409 `lease_lost` and can change
 //! nothing. The organization's cap on running runs is checked inside the claim.
 
-use super::{cut, event, fetch, not_found, RunRow};
+use super::{cut, end_attempt, event, fetch, not_found, RunRow};
 use crate::errors::ErrorCode;
 use crate::model::{
     AgentRunResponse, Claim, CompleteInput, CompleteStatus, ProgressAck, ProgressInput, RegisteredAgent, RunStatus,
@@ -231,16 +231,7 @@ impl Services {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE run_attempts SET finished_at = $1, outcome = $2, error = $3 WHERE run_id = $4 AND attempt = $5",
-        )
-        .bind(now)
-        .bind(outcome)
-        .bind(json_text(&input.error))
-        .bind(id)
-        .bind(run.attempt)
-        .execute(&mut *tx)
-        .await?;
+        end_attempt(&mut tx, id, run.attempt, outcome, json_text(&input.error), now).await?;
         event(&mut tx, id, outcome, &json!({"attempt": run.attempt, "status": status.as_str()}), now).await?;
         let done = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
         super::webhooks::enqueue(&mut tx, &done, &self.config().public_url, now).await?;
@@ -278,13 +269,7 @@ impl Services {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE run_attempts SET finished_at = $1, outcome = $2 WHERE run_id = $3 AND attempt = $4")
-            .bind(now)
-            .bind(outcome)
-            .bind(id)
-            .bind(run.attempt)
-            .execute(&mut *tx)
-            .await?;
+        end_attempt(&mut tx, id, run.attempt, outcome, None, now).await?;
         event(&mut tx, id, outcome, &json!({"attempt": run.attempt, "status": status.as_str()}), now).await?;
         let after = fetch(&mut *tx, id).await?.ok_or_else(not_found)?;
         super::webhooks::enqueue(&mut tx, &after, &self.config().public_url, now).await?;
