@@ -21,7 +21,8 @@ pub async fn runnable_agent(app: &TestApp, name: &str) -> (i64, String) {
 
 /// Saves `draft` as agent `id`'s draft and deploys it.
 pub async fn deploy(app: &TestApp, id: i64, draft: Value) {
-    let res = app.req(Method::PUT, &format!("/api/agents/{id}/draft"), &Who::Session).json(&draft).send().await.unwrap();
+    let res =
+        app.req(Method::PUT, &format!("/api/agents/{id}/draft"), &Who::Session).json(&draft).send().await.unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let res = app.post(&format!("/api/agents/{id}/deploy"), json!({})).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());

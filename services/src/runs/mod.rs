@@ -181,14 +181,16 @@ pub(crate) async fn end_attempt(
     error: Option<String>,
     now: i64,
 ) -> Result<(), ServiceError> {
-    sqlx::query("UPDATE run_attempts SET finished_at = $1, outcome = $2, error = $3 WHERE run_id = $4 AND attempt = $5")
-        .bind(now)
-        .bind(outcome)
-        .bind(error)
-        .bind(run_id)
-        .bind(attempt)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE run_attempts SET finished_at = $1, outcome = $2, error = $3 WHERE run_id = $4 AND attempt = $5",
+    )
+    .bind(now)
+    .bind(outcome)
+    .bind(error)
+    .bind(run_id)
+    .bind(attempt)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
