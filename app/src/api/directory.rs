@@ -76,7 +76,12 @@ pub async fn agent_detail(id: i64) -> Result<Option<AgentView>, AppError> {
         view = services.get_agent(&p, id, Some(View::Active)).await.map_err(ctx::fail)?;
     }
     let (draft, versions) = if view.agent.can_use {
-        let draft = services.get_draft(&p, id).await.map_err(ctx::fail)?.0;
+        let draft = match services.get_draft(&p, id).await {
+            Ok((draft, _)) => draft,
+            // Registered without a definition: the starter definition, not saved yet.
+            Err(e) if e.is(agentry_services::ErrorCode::AgentNotFound) => starter_draft(&view.agent),
+            Err(e) => return Err(ctx::fail(e)),
+        };
         (Some(draft), services.list_variations(&p, id).await.map_err(ctx::fail)?.value)
     } else {
         (None, Vec::new())
@@ -108,6 +113,32 @@ pub async fn agent_detail(id: i64) -> Result<Option<AgentView>, AppError> {
         members,
         you: p.user_id,
     }))
+}
+
+/// The draft the Definition tab offers an agent that has none (one registered before it
+/// had a definition): the services' starter definition, unsaved (its id is empty).
+#[cfg(feature = "ssr")]
+fn starter_draft(agent: &Agent) -> Variation {
+    use agentry_services::definition::Definition;
+    let body = Definition::empty(agent.agent_type).to_json();
+    let field = |k: &str| body.get(k).cloned().unwrap_or(Value::Null);
+    Variation {
+        id: String::new(),
+        agent_id: agent.id,
+        number: None,
+        name: None,
+        notes: None,
+        deployed_by: None,
+        deployed_at: None,
+        active: false,
+        restored_from: None,
+        updated_at: agent.updated_at,
+        detail: agentry_services::model::VariationDetail {
+            trigger: field("trigger"),
+            workflow_structure: field("workflowStructure"),
+            agent_selection: field("agentSelection"),
+        },
+    }
 }
 
 /// An action on one agent, as its page offers them.

@@ -196,7 +196,13 @@ pub fn DefinitionTab(v: AgentView, ctl: Ctl) -> impl IntoView {
     view! {
         <h2>"Definition"</h2>
         <p class="muted">
-            {if draft.active { "No draft is pending: this is the active version. Edit it to start a draft." } else { "The draft: saved changes that are not live until you deploy them." }}
+            {if draft.id.is_empty() {
+                "No definition yet: this is a starting point. Save it as the draft, then deploy it."
+            } else if draft.active {
+                "No draft is pending: this is the active version. Edit it to start a draft."
+            } else {
+                "The draft: saved changes that are not live until you deploy them."
+            }}
         </p>
         <div class="editor">
             <div class="field">
