@@ -9,13 +9,13 @@
 #      (they are then cached as immutable).
 #   3. Precompresses every text/wasm file next to itself as .br and .gz, which the server
 #      sends as they are (Content-Encoding br/gzip).
-#   4. Checks the 560 KB budget (wasm + JS, brotli): the build fails above it
+#   4. Checks the 610 KB budget (wasm + JS, brotli): the build fails above it
 #      (AGENTRY_BUNDLE_BUDGET_STRICT=0 makes it a warning; see "Hydrate bundle" in
 #      docs/PERFORMANCE.md).
 # Usage: STAGE=<dir> bash hydrate/post-build.sh (Trunk sets TRUNK_STAGING_DIR).
 set -euo pipefail
 stage="${STAGE:-${TRUNK_STAGING_DIR:?run by Trunk, or set STAGE}}"
-budget="${AGENTRY_BUNDLE_BUDGET:-560000}" # bytes, brotli, wasm + JS
+budget="${AGENTRY_BUNDLE_BUDGET:-610000}" # bytes, brotli, wasm + JS
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # Not Debian's binaryen 108: it turns wasm-bindgen's externref table into anyref.
 wasm_opt="${WASM_OPT:-$here/node_modules/.bin/wasm-opt}"

@@ -18,6 +18,7 @@ use crate::pages::{
     pending::PendingInvitesPage,
     register::RegisterPage,
     reset::{ForgotPasswordPage, ResetPasswordPage},
+    runs::{RunPage, RunsPage},
     tokens::DelegatedTokensPage,
     transfers::TransfersPage,
 };
@@ -125,6 +126,8 @@ fn Frame() -> impl IntoView {
                 <Route path=path!("/agents/transfers") view=TransfersPage ssr=SsrMode::Async />
                 <Route path=path!("/agents/:id") view=AgentPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/confirm") view=InviteConfirmPage ssr=SsrMode::Async />
+                <Route path=path!("/runs") view=RunsPage ssr=SsrMode::Async />
+                <Route path=path!("/runs/:id") view=RunPage ssr=SsrMode::Async />
                 <Route path=path!("/outbox") view=OutboxPage ssr=SsrMode::Async />
                 <Route path=path!("/organization") view=OrganizationPage ssr=SsrMode::Async />
                 <Route path=path!("/organization/audit") view=AuditPage ssr=SsrMode::Async />

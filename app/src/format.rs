@@ -5,6 +5,11 @@ pub fn utc(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// The time of day in UTC, to the second: `10:05:31`.
+pub fn clock(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%H:%M:%S").to_string()
+}
+
 /// A hash rate with an SI prefix: `850 H/s`, `1.2 MH/s`.
 pub fn hash_rate(per_second: f64) -> String {
     let units = [("GH/s", 1e9), ("MH/s", 1e6), ("kH/s", 1e3)];
@@ -38,6 +43,16 @@ pub fn count(n: f64) -> String {
     out
 }
 
+/// How long ago, roughly: `40 s`, `12 min`, `3 h`, `2 d`.
+pub fn age(seconds: i64) -> String {
+    match seconds.max(0) {
+        s if s < 90 => format!("{s} s"),
+        s if s < 90 * 60 => format!("{} min", s / 60),
+        s if s < 36 * 3600 => format!("{} h", s / 3600),
+        s => format!("{} d", s / 86_400),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +61,7 @@ mod tests {
     fn times_read_as_utc_minutes() {
         let t = chrono::DateTime::parse_from_rfc3339("2026-11-23T10:05:31Z").unwrap().with_timezone(&chrono::Utc);
         assert_eq!(utc(&t), "2026-11-23 10:05 UTC");
+        assert_eq!(clock(&t), "10:05:31");
     }
 
     #[test]
@@ -56,5 +72,14 @@ mod tests {
         assert_eq!(eta(Some(4.2)), "about 4 s");
         assert_eq!(eta(Some(600.0)), "about 10 min");
         assert_eq!(count(1234567.0), "1\u{202f}234\u{202f}567");
+    }
+
+    #[test]
+    fn ages_are_rough() {
+        assert_eq!(age(-3), "0 s");
+        assert_eq!(age(45), "45 s");
+        assert_eq!(age(600), "10 min");
+        assert_eq!(age(7200), "2 h");
+        assert_eq!(age(3 * 86_400), "3 d");
     }
 }

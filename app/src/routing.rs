@@ -72,6 +72,13 @@ pub fn audit_export(org_id: i64, filters: &[(&str, &str)]) -> String {
     format!("/api/v1/organizations/{org_id}/audit/export{}", query(&pairs))
 }
 
+/// Where the run page follows run `id`'s events after `after`: the REST API's Server-Sent
+/// Events stream, which an `EventSource` reads with the session cookie (it resumes with
+/// `Last-Event-ID` by itself after a dropped connection).
+pub fn run_events(org_id: i64, id: i64, after: i64) -> String {
+    format!("/v1/organizations/{org_id}/agent/run/{id}/events?after={after}")
+}
+
 fn with_next(page: &str, path: &str) -> String {
     format!("{page}?next={}", path.replace('%', "%25").replace('&', "%26").replace('#', "%23"))
 }
@@ -96,6 +103,11 @@ mod tests {
         assert_eq!(utc_input_to_rfc3339("2026-12-04T10:00:30"), "2026-12-04T10:00:30Z");
         assert_eq!(utc_input_to_rfc3339("2026-12-04T10:00:00+01:00"), "2026-12-04T10:00:00+01:00");
         assert_eq!(utc_input_to_rfc3339("soon"), "soon");
+    }
+
+    #[test]
+    fn run_events_resume_after_the_last_rendered_event() {
+        assert_eq!(run_events(7, 42, 13), "/v1/organizations/7/agent/run/42/events?after=13");
     }
 
     #[test]

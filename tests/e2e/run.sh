@@ -58,7 +58,8 @@ if [[ "$ready" != 1 ]]; then
 fi
 
 status=0
-AGENTRY_URL="$base" CHROMIUM_BIN="$chromium_bin" node --test --test-concurrency=1 ${AGENTRY_E2E_FILES:-e2e.test.mjs org.test.mjs members.test.mjs directory.test.mjs bundle.test.mjs} || status=$?
+# runs.test.mjs starts runners with the same binary ($AGENTRY_BIN, exported to it).
+AGENTRY_URL="$base" AGENTRY_BIN="$AGENTRY_BIN" CHROMIUM_BIN="$chromium_bin" node --test --test-concurrency=1 ${AGENTRY_E2E_FILES:-e2e.test.mjs org.test.mjs members.test.mjs directory.test.mjs runs.test.mjs bundle.test.mjs} || status=$?
 if [[ "$status" != 0 ]]; then
   echo "e2e: tests failed; last server log lines:" >&2
   tail -n 60 "$log" >&2

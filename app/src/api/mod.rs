@@ -16,6 +16,7 @@ mod ctx;
 mod directory;
 mod invitations;
 mod org;
+mod runs;
 
 pub use account::*;
 pub use agents::*;
@@ -23,6 +24,7 @@ pub use audit::*;
 pub use directory::*;
 pub use invitations::*;
 pub use org::*;
+pub use runs::*;
 
 /// The signed-in user, or `None` when there is no valid session.
 #[server(prefix = "/fn", endpoint = "me")]

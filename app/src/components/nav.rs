@@ -53,6 +53,9 @@ fn SignedInNav(me: Me) -> impl IntoView {
                 <A href="/agents" exact=true>"Agents"</A>
             </li>
             <li>
+                <A href="/runs">"Runs"</A>
+            </li>
+            <li>
                 <A href="/agents/register">"Register"</A>
             </li>
             <li>

@@ -7,6 +7,7 @@
 
 use super::agents_table::{AgentsTable, BulkBar, RevokeDialog, Revoking};
 use super::directory_query::{DirectoryParams, COLUMNS, PAGE_SIZES};
+use super::runs::RunsGlancePanel;
 use super::saved_views::SavedViews;
 use crate::api::{agents_bulk, directory, AgentOp, CreateAgent};
 use crate::app::use_session;
@@ -60,6 +61,7 @@ pub fn AgentsPage() -> impl IntoView {
             {move || notice.get().map(|n| view! { <span class="alert alert--ok">{n}</span> })}
         </p>
         <div class="sections">
+            <RunsGlancePanel />
             <FiltersForm params=params.get_untracked() />
             <SavedViews query=Signal::derive(move || query(&params.get().pairs())) />
             <Transition fallback=|| view! { <p class="muted" role="status">"Loading agents…"</p> }>

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod pending;
 pub mod register;
 pub mod reset;
+pub mod runs;
 mod saved_views;
 pub mod tokens;
 pub mod transfers;

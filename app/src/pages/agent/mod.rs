@@ -1,12 +1,13 @@
 //! `/agents/{id}`: one agent, in tabs that are links (`?tab=definition`), so each is
-//! bookmarkable and the page reads before hydration: Overview, Definition (the draft
-//! editor with its graph, diff and deploy), Versions, Schedule, Access, Keys, Transfer and
-//! Audit. Every change sends the revision the page read as `If-Match`, so a change made
+//! bookmarkable and the page reads before hydration: Overview, Runs (start a run), Definition
+//! (the draft editor with its graph, diff and deploy), Versions, Schedule, Access, Keys,
+//! Transfer and Audit. Every change sends the revision the page read as `If-Match`, so a change made
 //! elsewhere meanwhile is refused (and the page reloads) instead of being overwritten.
 
 mod audit;
 mod definition;
 mod diff;
+mod runs;
 mod settings;
 
 use crate::api::{agent_action, agent_detail, AgentOp, AgentView};
@@ -20,6 +21,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 /// The tabs, `(query value, label)`.
 const TABS: &[(&str, &str)] = &[
     ("overview", "Overview"),
+    ("runs", "Runs"),
     ("definition", "Definition"),
     ("versions", "Versions"),
     ("schedule", "Schedule"),
@@ -118,6 +120,7 @@ fn Loaded(v: AgentView, ctl: Ctl, tab: &'static str) -> impl IntoView {
     let status = format!("badge badge--{}", a.status.as_str());
     let pending_for_you = a.pending_ownership_transfer.as_ref().is_some_and(|t| t.to_user_id == v.you);
     let body = match tab {
+        "runs" => view! { <runs::RunsTab v=v.clone() /> }.into_any(),
         "definition" => view! { <definition::DefinitionTab v=v.clone() ctl /> }.into_any(),
         "versions" => view! { <definition::VersionsTab v=v.clone() ctl /> }.into_any(),
         "schedule" => view! { <settings::ScheduleTab v=v.clone() ctl /> }.into_any(),
