@@ -117,7 +117,7 @@ impl Default for Config {
             run_create_limit_per_user: 300_000,
             run_active_limit_per_org: 100_000,
             run_running_limit_per_org: 1_000,
-            run_running_limit_per_agent: 100,
+            run_running_limit_per_agent: 500,
         }
     }
 }

@@ -194,3 +194,38 @@ both!(the_summary_counts_queued_running_and_failed_runs, |app| {
     let res = stranger.client.get(app.url(&format!("/api/v1/organizations/{org}/run-summary"))).send().await.unwrap();
     problem_code(res, 404, "organization_not_found").await;
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_claims_never_exceed_the_caps() {
+    for backend in [agentry_tests::Backend::Sqlite, agentry_tests::Backend::Postgres] {
+        let config = agentry_services::Config {
+            run_running_limit_per_agent: 3,
+            run_running_limit_per_org: 5,
+            ..agentry_tests::test_config()
+        };
+        let app = agentry_tests::spawn_with(backend, config).await;
+        app.signup().await;
+        let org = app.org_id().await;
+        let (a, a_key) = runnable_agent(&app, "first").await;
+        let (b, b_key) = runnable_agent(&app, "second").await;
+        for agent in [a, b] {
+            for _ in 0..10 {
+                assert_eq!(create_run(&app, org, json!({"prompt": "p", "agent_id": agent})).await.status(), 200);
+            }
+        }
+        let claims = (0..24).map(|i| {
+            let key = if i % 2 == 0 { &a_key } else { &b_key };
+            runner(&app, key, "/api/v1/runner/claim?wait=0", json!({}))
+        });
+        let answers = futures::future::join_all(claims).await;
+        let won = answers.iter().filter(|r| r.status() == 200).count();
+        assert_eq!(won, 5, "the organization's cap of 5 running runs, whoever races");
+        let per_agent: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT agent_id, COUNT(*) FROM runs WHERE status = 'running' GROUP BY agent_id ORDER BY agent_id",
+        )
+        .fetch_all(&app.services.db().pool)
+        .await
+        .unwrap();
+        assert!(per_agent.iter().all(|(_, n)| *n <= 3), "the agents' cap of 3: {per_agent:?}");
+    }
+}

@@ -78,6 +78,9 @@ impl Services {
              RETURNING id, attempt, available_at"
         );
         let mut tx = self.db().begin().await?;
+        if self.db().backend == Backend::Postgres {
+            self.serialize_near_caps(&mut tx, agent).await?;
+        }
         let claimed: Option<(i64, i64, i64)> = sqlx::query_as(&sql)
             .bind(secrets::hash(&lease))
             .bind(now)
@@ -102,6 +105,39 @@ impl Services {
         self.commit_runs(tx, false).await?;
         let expires = run.lease_expires_at.unwrap_or(now);
         Ok(Some(Claim { run: run.view(&self.config().public_url), lease, lease_expires_at: to_time(expires) }))
+    }
+
+    /// On PostgreSQL, concurrent claims count the running runs in their own snapshots, so
+    /// near a cap two of them could both see room for one. When a cap is within
+    /// `max_connections` (the most claims that can run at once) of being reached, claims
+    /// of the organization (or the agent) take a transaction lock first, one after the
+    /// other, so the caps hold exactly; far from the caps they run side by side.
+    async fn serialize_near_caps(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        agent: &RegisteredAgent,
+    ) -> Result<(), ServiceError> {
+        let org = agent.org_id.unwrap_or_default();
+        let (org_running, agent_running, slack): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM runs WHERE org_id = $1 AND status = 'running'),
+                    (SELECT COUNT(*) FROM runs WHERE agent_id = $2 AND status = 'running'),
+                    current_setting('max_connections')::bigint",
+        )
+        .bind(org)
+        .bind(agent.id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let cfg = self.config();
+        // Lock keys: the kind in the top byte, the id below (ids stay far below 2^56).
+        for (near, key) in [
+            (org_running + slack >= cfg.run_running_limit_per_org, (1i64 << 56) | org),
+            (agent_running + slack >= cfg.run_running_limit_per_agent, (2i64 << 56) | agent.id),
+        ] {
+            if near {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut **tx).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The agent's run `id`, locked for a change in `tx`; 404 when it is not this agent's.
