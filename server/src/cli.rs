@@ -193,6 +193,9 @@ pub struct LimitArgs {
     /// Running runs one agent may have at once (claims wait beyond).
     #[arg(long, env = "AGENTRY_RUN_RUNNING_LIMIT_PER_AGENT", default_value_t = Config::default().run_running_limit_per_agent)]
     pub run_running_limit_per_agent: i64,
+    /// Log lines one run may add per minute (later ones in that minute are dropped).
+    #[arg(long, env = "AGENTRY_RUN_LOG_LINES_PER_MINUTE", default_value_t = Config::default().run_log_lines_per_minute)]
+    pub run_log_lines_per_minute: i64,
 }
 
 impl ServeArgs {
@@ -232,6 +235,7 @@ impl ServeArgs {
             run_active_limit_per_org: l.run_active_limit_per_org,
             run_running_limit_per_org: l.run_running_limit_per_org,
             run_running_limit_per_agent: l.run_running_limit_per_agent,
+            run_log_lines_per_minute: l.run_log_lines_per_minute,
             ..Default::default()
         };
         Settings {

@@ -78,6 +78,8 @@ pub struct Config {
     pub run_running_limit_per_org: i64,
     /// Running runs one agent may have at once (the claim enforces it).
     pub run_running_limit_per_agent: i64,
+    /// Log lines one run may add per minute; later ones in that minute are dropped.
+    pub run_log_lines_per_minute: i64,
 }
 
 impl Default for Config {
@@ -118,6 +120,7 @@ impl Default for Config {
             run_active_limit_per_org: 100_000,
             run_running_limit_per_org: 1_000,
             run_running_limit_per_agent: 500,
+            run_log_lines_per_minute: 6_000,
         }
     }
 }

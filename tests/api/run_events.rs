@@ -229,3 +229,42 @@ async fn racing_claims_never_exceed_the_caps() {
         assert!(per_agent.iter().all(|(_, n)| *n <= 3), "the agents' cap of 3: {per_agent:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_lines_are_capped_in_size_and_rate() {
+    for backend in [agentry_tests::Backend::Sqlite, agentry_tests::Backend::Postgres] {
+        let config = agentry_services::Config {
+            clock: agentry_services::Clock::manual(),
+            run_log_lines_per_minute: 5,
+            ..agentry_tests::test_config()
+        };
+        let app = agentry_tests::spawn_with(backend, config).await;
+        app.signup().await;
+        let org = app.org_id().await;
+        let (agent, key) = runnable_agent(&app, "chatty").await;
+        let run: Value = create_run(&app, org, json!({"prompt": "p", "agent_id": agent})).await.json().await.unwrap();
+        let id = run["id"].as_i64().unwrap();
+        let lease = claim(&app, &key).await.unwrap()["lease"].clone();
+        let progress = format!("/api/v1/runner/runs/{id}/progress");
+        let say = |lines: Vec<String>| runner(&app, &key, &progress, json!({"lease": lease, "log": lines}));
+        // A minute's worth: a long line cut, then 4 more, then the rest dropped with one note.
+        assert_eq!(say(vec!["x".repeat(9000), "a".into(), "b".into()]).await.status(), 200);
+        assert_eq!(say(vec!["c".into(), "d".into(), "e".into(), "f".into()]).await.status(), 200);
+        assert_eq!(say(vec!["g".into()]).await.status(), 200);
+        assert!(app.services.clock().advance(Duration::from_secs(60)));
+        assert_eq!(say(vec!["next minute".into()]).await.status(), 200);
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT data FROM run_events WHERE run_id = $1 AND kind = 'log' ORDER BY seq")
+                .bind(id)
+                .fetch_all(&app.services.db().pool)
+                .await
+                .unwrap();
+        let logs: Vec<Value> = rows.iter().map(|r| serde_json::from_str(r).unwrap()).collect();
+        assert_eq!((logs[0]["line"].as_str().unwrap().len(), logs[0]["truncated"].as_bool()), (8192, Some(true)));
+        let lines: Vec<&str> = logs[1..].iter().map(|l| l["line"].as_str().unwrap()).collect();
+        assert_eq!(lines.len(), 6, "{lines:?}");
+        assert_eq!(lines[..4], ["a", "b", "c", "d"]);
+        assert!(lines[4].contains("over 5 lines in a minute"), "{lines:?}");
+        assert_eq!(lines[5], "next minute");
+    }
+}

@@ -15,7 +15,7 @@ pub const PROGRESS_MESSAGE_MAX: usize = 1_000;
 /// Most bytes of one log line; longer ones are cut and say so.
 pub const LOG_LINE_MAX: usize = 8_192;
 /// Events a run's log holds before later log lines are dropped (one line says so).
-pub const LOG_EVENTS_MAX: i64 = 20_000;
+pub const LOG_EVENTS_MAX: i64 = 100_000;
 /// Most bytes of a result or an error, as JSON.
 pub const RESULT_MAX: usize = 1_048_576;
 /// Longest long poll of a claim, in seconds.

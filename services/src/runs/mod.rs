@@ -9,6 +9,7 @@
 //! * `reaper.rs`: cancel (two phases) and the sweep that re-queues runs whose lease
 //!   lapsed, times out overdue ones, and ends cancels past their grace period; and the
 //!   release of a deactivated, revoked or deleted agent's runs.
+//! * `logs.rs`: log lines, capped in size and rate.
 //! * `events.rs`: reading the event log (resumable after any `seq`) and the attempts.
 //! * `schedules.rs`: one run per cron tick, across instances.
 //! * `summary.rs`: the dashboard's counts.
@@ -24,6 +25,7 @@ mod create;
 mod delivery;
 mod events;
 mod list;
+mod logs;
 mod reaper;
 mod runner;
 mod schedules;
@@ -54,7 +56,8 @@ pub const RETRY_BASE_MS: i64 = 1000;
 /// The columns [`RunRow::from_row`] reads.
 pub(crate) const RUN_COLS: &str = "id, org_id, agent_id, prompt, metadata, status, progress_percent, \
      progress_message, result, error, attempt, max_attempts, created_at, started_at, finished_at, \
-     cancel_requested_at, timeout_kind, lease_hash, lease_expires_at, heartbeat_timeout_ms, run_timeout_ms, last_seq";
+     cancel_requested_at, timeout_kind, lease_hash, lease_expires_at, heartbeat_timeout_ms, run_timeout_ms, last_seq, \
+     log_window_at, log_window_lines";
 
 /// A stored run.
 #[derive(Clone, Debug)]
@@ -80,6 +83,8 @@ pub(crate) struct RunRow {
     pub lease_expires_at: Option<i64>,
     pub heartbeat_timeout_ms: i64,
     pub last_seq: i64,
+    pub log_window_at: i64,
+    pub log_window_lines: i64,
 }
 
 impl RunRow {
@@ -106,6 +111,8 @@ impl RunRow {
             lease_expires_at: r.try_get("lease_expires_at")?,
             heartbeat_timeout_ms: r.try_get("heartbeat_timeout_ms")?,
             last_seq: r.try_get("last_seq")?,
+            log_window_at: r.try_get("log_window_at")?,
+            log_window_lines: r.try_get("log_window_lines")?,
         })
     }
 

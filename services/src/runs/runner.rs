@@ -12,7 +12,7 @@ use super::{cut, end_attempt, event, fetch, not_found, RunRow};
 use crate::errors::ErrorCode;
 use crate::model::{
     AgentRunResponse, Claim, CompleteInput, CompleteStatus, ProgressAck, ProgressInput, RegisteredAgent, RunStatus,
-    LOG_EVENTS_MAX, LOG_LINE_MAX, PROGRESS_MESSAGE_MAX, RESULT_MAX,
+    PROGRESS_MESSAGE_MAX, RESULT_MAX,
 };
 use crate::store::{dialect, to_time, Backend};
 use crate::{secrets, FieldError, ServiceError, Services};
@@ -203,18 +203,9 @@ impl Services {
             let data = json!({"percent": input.percent, "message": message});
             seq = event(&mut tx, id, "progress", &data, now).await?;
         }
-        // Lines are capped in size (cut, and marked) and in number per run (the rest are
-        // dropped, once said).
-        for line in input.log.iter().flatten() {
-            if seq >= LOG_EVENTS_MAX {
-                if seq == LOG_EVENTS_MAX {
-                    let note = "(log limit reached: later lines of this run are dropped)";
-                    event(&mut tx, id, "log", &json!({"line": note, "truncated": true}), now).await?;
-                }
-                break;
-            }
-            let (text, truncated) = cut(line, LOG_LINE_MAX);
-            seq = event(&mut tx, id, "log", &json!({"line": text, "truncated": truncated}), now).await?;
+        if let Some(lines) = input.log.as_deref().filter(|l| !l.is_empty()) {
+            let per_minute = self.config().run_log_lines_per_minute;
+            super::logs::append(&mut tx, &run, seq, lines, per_minute, now).await?;
         }
         self.commit_runs(tx, false).await?;
         Ok(ProgressAck { cancel_requested: run.cancel_requested_at.is_some(), lease_expires_at: to_time(expires) })
