@@ -1,6 +1,6 @@
 //! A run's event stream (SSE), its attempts, the release of a stopped agent's runs, the
 //! per-agent cap, and the wake-ups across instances, through real HTTP on both backends.
-use crate::run_support::{claim, create_run, runnable_agent, runner, SseReader};
+use crate::run_support::{claim, create_run, one_queued_run, runnable_agent, runner, SseReader};
 use agentry_tests::{both, problem_code, user, Who};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -82,11 +82,7 @@ async fn every_attempt_is_listed_and_a_stopped_agent_releases_its_runs() {
         let config =
             agentry_services::Config { clock: agentry_services::Clock::manual(), ..agentry_tests::test_config() };
         let app = agentry_tests::spawn_with(backend, config).await;
-        app.signup().await;
-        let org = app.org_id().await;
-        let (agent, key) = runnable_agent(&app, "worker").await;
-        let run: Value = create_run(&app, org, json!({"prompt": "p", "agent_id": agent})).await.json().await.unwrap();
-        let id = run["id"].as_i64().unwrap();
+        let (org, agent, key, id) = one_queued_run(&app, "worker").await;
         assert!(claim(&app, &key).await.is_some());
         assert!(app.services.clock().advance(Duration::from_secs(61)));
         app.services.sweep_runs().await.unwrap();

@@ -19,6 +19,16 @@ pub async fn runnable_agent(app: &TestApp, name: &str) -> (i64, String) {
     (id, key)
 }
 
+/// A signed-up owner on `app` with a runnable agent and one queued run of it:
+/// `(org, agent, agk_ key, run id)`.
+pub async fn one_queued_run(app: &TestApp, name: &str) -> (i64, i64, String, i64) {
+    app.signup().await;
+    let org = app.org_id().await;
+    let (agent, key) = runnable_agent(app, name).await;
+    let run: Value = create_run(app, org, json!({"prompt": "p", "agent_id": agent})).await.json().await.unwrap();
+    (org, agent, key, run["id"].as_i64().unwrap())
+}
+
 /// Saves `draft` as agent `id`'s draft and deploys it.
 pub async fn deploy(app: &TestApp, id: i64, draft: Value) {
     let res =

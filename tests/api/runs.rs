@@ -1,7 +1,7 @@
 //! Runs (seed 001) and the runner protocol through real HTTP on both backends: create,
 //! get, claim with a lease, progress, complete; fencing of a lapsed lease; two-phase
 //! cancel; validation, idempotency, and other organizations.
-use crate::run_support::{claim, create_run, runnable_agent, runner};
+use crate::run_support::{claim, create_run, one_queued_run, runnable_agent, runner};
 use agentry_tests::{both, problem_code, user, Who};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -168,11 +168,7 @@ async fn a_lapsed_lease_requeues_the_run_and_fences_the_old_worker() {
         let config =
             agentry_services::Config { clock: agentry_services::Clock::manual(), ..agentry_tests::test_config() };
         let app = agentry_tests::spawn_with(backend, config).await;
-        app.signup().await;
-        let org = app.org_id().await;
-        let (agent, key) = runnable_agent(&app, "worker").await;
-        let run: Value = create_run(&app, org, json!({"prompt": "p", "agent_id": agent})).await.json().await.unwrap();
-        let id = run["id"].as_i64().unwrap();
+        let (org, agent, key, id) = one_queued_run(&app, "worker").await;
         let first = claim(&app, &key).await.unwrap()["lease"].as_str().unwrap().to_string();
         // The first worker goes quiet past its lease; the sweep re-queues the run.
         assert!(app.services.clock().advance(Duration::from_secs(61)));

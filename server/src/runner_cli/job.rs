@@ -48,7 +48,6 @@ pub async fn execute(api: &Api, args: &RunArgs, claim: Claimed, mut stop: watch:
             api,
             &tag,
             id,
-            &lease,
             json!({"lease": lease, "status": "failed", "error": {"message": "Cancelled before it started."}}),
         )
         .await;
@@ -58,7 +57,7 @@ pub async fn execute(api: &Api, args: &RunArgs, claim: Claimed, mut stop: watch:
         Ok(c) => c,
         Err(e) => {
             let error = json!({"message": format!("Could not start the command: {e}")});
-            finish(api, &tag, id, &lease, json!({"lease": lease, "status": "failed", "error": error})).await;
+            finish(api, &tag, id, json!({"lease": lease, "status": "failed", "error": error})).await;
             return;
         }
     };
@@ -151,7 +150,7 @@ pub async fn execute(api: &Api, args: &RunArgs, claim: Claimed, mut stop: watch:
         }
         return;
     }
-    finish(api, &tag, id, &lease, outcome(&lease, status, cancelled, &out)).await;
+    finish(api, &tag, id, outcome(&lease, status, cancelled, &out)).await;
 }
 
 /// `sh -c CMD` in a process group of its own (so signals reach whatever it starts).
@@ -242,7 +241,7 @@ fn outcome(lease: &str, status: ExitStatus, cancelled: bool, out: &Output) -> Va
 }
 
 /// Posts `complete`, retrying while the server is unreachable (the lease bounds it).
-async fn finish(api: &Api, tag: &str, id: i64, lease: &str, body: Value) {
+async fn finish(api: &Api, tag: &str, id: i64, body: Value) {
     for attempt in 1..=8 {
         match api.complete(id, body.clone()).await {
             Ok(()) => {
@@ -259,7 +258,6 @@ async fn finish(api: &Api, tag: &str, id: i64, lease: &str, body: Value) {
             }
         }
     }
-    let _ = lease;
 }
 
 /// Sends the lines of `r` (each cut to [`LOG_LINE_MAX`] bytes) until it closes.

@@ -42,7 +42,7 @@ pub use orgs::{
 pub use outbox::{OutboxItem, OutboxPage};
 pub use runs::{
     AgentRunPage, AgentRunResponse, Claim, CompleteInput, CompleteStatus, CreateAgentRunInput, ProgressAck,
-    ProgressInput, ReleaseInput, RunAttempt, RunAttemptList, RunEvent, RunProgress, RunStatus, RunSummary,
+    ProgressInput, ReleaseInput, RunAttempt, RunAttemptList, RunBlocker, RunEvent, RunProgress, RunStatus, RunSummary,
     CLAIM_WAIT_MAX, LOG_EVENTS_MAX, LOG_LINE_MAX, METADATA_MAX, PROGRESS_MESSAGE_MAX, PROMPT_MAX, RESULT_MAX,
     RUN_EVENTS_PAGE,
 };

@@ -307,3 +307,39 @@ pub struct RunSummary {
     /// When the oldest queued run was created.
     pub oldest_queued_at: Option<DateTime<Utc>>,
 }
+
+/// Why an agent cannot start a run now (the rule [`super::Agent::run_blocker`] applies, in
+/// the services and in the agent page alike).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunBlocker {
+    /// It is deleted.
+    Deleted,
+    /// The caller's access does not include using it.
+    NotUsable,
+    /// No version is deployed.
+    NotActive,
+    /// It is deactivated.
+    Deactivated,
+    /// It has no registered identity, so no runner could claim its runs.
+    Unregistered,
+}
+
+impl super::Agent {
+    /// Why this agent (as its caller sees it) cannot start a run, if it cannot.
+    pub fn run_blocker(&self) -> Option<RunBlocker> {
+        use super::{AgentStatus, RegistrationState};
+        if self.deleted_at.is_some() {
+            Some(RunBlocker::Deleted)
+        } else if !self.can_use {
+            Some(RunBlocker::NotUsable)
+        } else if self.status != AgentStatus::Active {
+            Some(RunBlocker::NotActive)
+        } else if !self.enabled {
+            Some(RunBlocker::Deactivated)
+        } else if self.registration != Some(RegistrationState::Registered) {
+            Some(RunBlocker::Unregistered)
+        } else {
+            None
+        }
+    }
+}

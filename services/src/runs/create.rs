@@ -8,7 +8,7 @@ use super::{event, fetch, not_found};
 use crate::definition::{Definition, RunTimeouts};
 use crate::errors::ErrorCode;
 use crate::idempotency::{self, IdempotencyKey};
-use crate::model::{AgentRunResponse, AgentStatus, CreateAgentRunInput, RegistrationState};
+use crate::model::{AgentRunResponse, CreateAgentRunInput, RunBlocker};
 use crate::model::{METADATA_MAX, PROMPT_MAX};
 use crate::principal::{Principal, RequestMeta};
 use crate::rate_limit::Limit;
@@ -150,17 +150,17 @@ impl Services {
             }
             Err(e) => return Err(e),
         };
-        Ok(if !agent.can_use(p) {
-            Some(format!("You may not use agent {id}: its access configuration does not include you."))
-        } else if agent.status != AgentStatus::Active {
-            Some(format!("Agent {id} is not active: deploy a version first."))
-        } else if !agent.enabled {
-            Some(format!("Agent {id} is deactivated; activate it first."))
-        } else if agent.registration != Some(RegistrationState::Registered) {
-            Some(format!("Agent {id} has no registered identity, so no runner can claim its runs; register it first."))
-        } else {
-            None
-        })
+        Ok(agent.view(p).run_blocker().map(|why| match why {
+            RunBlocker::Deleted => format!("Agent {id} is deleted."),
+            RunBlocker::NotUsable => {
+                format!("You may not use agent {id}: its access configuration does not include you.")
+            }
+            RunBlocker::NotActive => format!("Agent {id} is not active: deploy a version first."),
+            RunBlocker::Deactivated => format!("Agent {id} is deactivated; activate it first."),
+            RunBlocker::Unregistered => {
+                format!("Agent {id} has no registered identity, so no runner can claim its runs; register it first.")
+            }
+        }))
     }
 
     /// `GET /v1/organizations/{org_id}/agent/run/{id}`: 404 for another organization's

@@ -139,8 +139,10 @@ impl Services {
         }
         let data = json!({"attempt": run.attempt, "status": status.as_str(), "timeout": timeout, "message": why});
         event(&mut tx, id, outcome, &data, now).await?;
-        if let Some(after) = fetch(&mut *tx, id).await? {
-            super::webhooks::enqueue(&mut tx, &after, &self.config().public_url, now).await?;
+        if status.is_final() {
+            if let Some(after) = fetch(&mut *tx, id).await? {
+                super::webhooks::enqueue(&mut tx, &after, &self.config().public_url, now).await?;
+            }
         }
         self.commit_runs(tx, true).await?;
         if kind == "lease" {

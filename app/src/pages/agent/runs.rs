@@ -3,26 +3,21 @@
 
 use crate::api::{AgentView, StartRun};
 use crate::components::form::action_error;
-use agentry_services::model::{AgentStatus, RegistrationState, PROMPT_MAX};
+use agentry_services::model::{RunBlocker, PROMPT_MAX};
 use leptos::form::ActionForm;
 use leptos::{html, prelude::*};
 
-/// Why the agent cannot run now (the services' rules for starting a run), if it cannot.
+/// Why the agent cannot run now (the services' rule, `Agent::run_blocker`), if it cannot.
 fn why_not(v: &AgentView) -> Option<&'static str> {
-    let a = &v.agent;
-    if a.deleted_at.is_some() {
-        Some("This agent is deleted.")
-    } else if !a.can_use {
-        Some("Your access does not include using this agent.")
-    } else if a.status != AgentStatus::Active {
-        Some("Deploy a version of its definition first: only an active agent runs.")
-    } else if !a.enabled {
-        Some("This agent is deactivated; activate it to start runs.")
-    } else if a.registration != Some(RegistrationState::Registered) {
-        Some("It has no registered identity yet, so no runner could claim a run; register it first (Keys tab).")
-    } else {
-        None
-    }
+    v.agent.run_blocker().map(|why| match why {
+        RunBlocker::Deleted => "This agent is deleted.",
+        RunBlocker::NotUsable => "Your access does not include using this agent.",
+        RunBlocker::NotActive => "Deploy a version of its definition first: only an active agent runs.",
+        RunBlocker::Deactivated => "This agent is deactivated; activate it to start runs.",
+        RunBlocker::Unregistered => {
+            "It has no registered identity yet, so no runner could claim a run; register it first (Keys tab)."
+        }
+    })
 }
 
 #[component]
