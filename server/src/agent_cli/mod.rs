@@ -2,17 +2,21 @@
 //!
 //! Generates an Ed25519 key pair, fetches a proof-of-work challenge, solves it natively on
 //! every core (with a progress bar on a terminal), registers the public key, and writes the
-//! credentials to a file only the current user can read. See docs/REGISTRATION.md.
+//! credentials to a file only the current user can read (`out_file.rs`). See
+//! docs/REGISTRATION.md. `agentry agent run`, the reference runner, is `runner_cli`.
+
+mod out_file;
+mod solve;
 
 use anyhow::{anyhow, bail, Context};
 use base64::Engine;
 use clap::{ArgGroup, Args, Subcommand};
 use ed25519_dalek::SigningKey;
+use out_file::OutFile;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::fs::File;
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use solve::solve;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// `agentry agent …`.
@@ -277,81 +281,6 @@ async fn register(args: RegisterArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A count as a float, for display only (rounding above 2^53 does not matter there).
-#[allow(clippy::as_conversions)]
-fn approx(n: u64) -> f64 {
-    n as f64
-}
-
-/// Solves the challenge on a blocking thread pool, with a progress bar on a terminal.
-async fn solve(challenge: &Challenge, public: &[u8; 32], target: u64, threads: usize) -> anyhow::Result<Vec<u64>> {
-    let c = pow_wasm::derive(challenge.token.as_bytes(), public);
-    let k = challenge.solutions;
-    // Expected attempts: k / P(valid), P(valid) = target / 2^64.
-    let expected = u64::try_from((u128::try_from(k).unwrap_or(1) << 64) / u128::from(target.max(1)))
-        .unwrap_or(u64::MAX)
-        .clamp(1, 1_000_000_000_000_000_000);
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(expected);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} proof of work [{bar:30}] {percent:>3}%  {msg}  ETA {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Some(bar)
-    } else {
-        None
-    };
-    eprintln!(
-        "Solving the proof of work: difficulty {}, {k} solutions (~{} hashes)…",
-        challenge.difficulty,
-        human(approx(expected))
-    );
-    let progress_bar = bar.clone();
-    let (nonces, last) = tokio::task::spawn_blocking(move || {
-        let last = std::sync::Mutex::new(None::<pow_wasm::Progress>);
-        let nonces = pow_wasm::solve(&c, target, k, threads, |p| {
-            if let Some(bar) = &progress_bar {
-                bar.set_position(p.attempts.min(expected.saturating_sub(1)));
-                bar.set_message(format!("{}H/s, {}/{} found", human(p.hashes_per_second), p.found, p.k));
-            }
-            if let Ok(mut l) = last.lock() {
-                *l = Some(p);
-            }
-        });
-        (nonces, last.into_inner().ok().flatten())
-    })
-    .await?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    if nonces.len() != k {
-        bail!("the proof of work could not be solved (target {:016x})", target);
-    }
-    if let Some(p) = last {
-        eprintln!(
-            "Solved in {:.1} s ({} hashes, {}H/s).",
-            p.elapsed.as_secs_f64(),
-            human(approx(p.attempts)),
-            human(p.hashes_per_second)
-        );
-    }
-    Ok(nonces)
-}
-
-/// `12.3 M`, `456 k`.
-fn human(x: f64) -> String {
-    match x {
-        x if x >= 1e9 => format!("{:.1} G", x / 1e9),
-        x if x >= 1e6 => format!("{:.1} M", x / 1e6),
-        x if x >= 1e3 => format!("{:.1} k", x / 1e3),
-        x => format!("{x:.0} "),
-    }
-}
-
 /// The JSON body of a response with the expected status; otherwise an error made from its
 /// problem document.
 async fn expect(res: reqwest::Response, doing: &str, status: u16) -> anyhow::Result<Value> {
@@ -397,66 +326,6 @@ pub fn problem_message(doing: &str, status: u16, body: &str, retry_after: Option
         msg.push_str(&format!("\n  hint: {h}"));
     }
     msg
-}
-
-/// The credentials file, claimed (created with mode 0600) before the work starts. With
-/// `--force` a temporary file next to it is written and renamed over it, so an existing
-/// file is only replaced by a successful registration. Removed again if nothing was
-/// written (the registration failed).
-struct OutFile {
-    path: PathBuf,
-    /// The file being written: `path` itself, or the temporary file with `--force`.
-    writing: PathBuf,
-    file: Option<File>,
-}
-
-impl OutFile {
-    fn create(path: &Path, force: bool) -> anyhow::Result<Self> {
-        let writing = if force {
-            let name =
-                path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "agent.json".into());
-            path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
-        } else {
-            path.to_path_buf()
-        };
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let file = opts.open(&writing).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists && !force {
-                anyhow!(
-                    "{} already exists; pass --force to overwrite it or --out to choose another file",
-                    path.display()
-                )
-            } else {
-                anyhow!("cannot create {}: {e}", writing.display())
-            }
-        })?;
-        Ok(Self { path: path.to_path_buf(), writing, file: Some(file) })
-    }
-
-    fn write(&mut self, creds: &Value) -> anyhow::Result<()> {
-        let mut file = self.file.take().ok_or_else(|| anyhow!("credentials already written"))?;
-        let text = serde_json::to_string_pretty(creds)? + "\n";
-        let lost = || {
-            format!("the agent was registered but writing {} failed; its credentials are:\n{text}", self.path.display())
-        };
-        file.write_all(text.as_bytes()).and_then(|()| file.sync_all()).with_context(lost)?;
-        if self.writing != self.path {
-            std::fs::rename(&self.writing, &self.path).with_context(lost)?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for OutFile {
-    fn drop(&mut self) {
-        // Still unwritten: the registration failed; leave no empty file behind.
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.writing);
-        }
-    }
 }
 
 #[cfg(test)]
