@@ -98,6 +98,16 @@ pub async fn spawn_many(backend: Backend, config: agentry_services::Config, n: u
     apps
 }
 
+/// Two instances on one fresh database whose clients share one cookie jar, so a session
+/// signed in on one is the same person on the other (each request still carries its own
+/// instance's origin): the setting of a race test.
+pub async fn pair(backend: Backend, config: agentry_services::Config) -> Vec<TestApp> {
+    let mut apps = spawn_many(backend, config, 2).await;
+    let shared = apps[0].client.clone();
+    apps[1].client = shared;
+    apps
+}
+
 /// Starts a server on an existing database URL.
 pub async fn spawn_on(database_url: &str, config: agentry_services::Config) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
@@ -373,6 +383,27 @@ pub async fn problem(res: reqwest::Response, status: u16) -> Value {
     assert_eq!(body["status"], status);
     assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string(), "{body}");
     body
+}
+
+/// Runs a race test body on two instances sharing one database ([`pair`]), once on
+/// SQLite and once on PostgreSQL, with the services' configuration `$config`.
+#[macro_export]
+macro_rules! raced {
+    ($name:ident, $config:expr, |$apps:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($apps: Vec<agentry_tests::TestApp>) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run(agentry_tests::pair(agentry_tests::Backend::Sqlite, $config).await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run(agentry_tests::pair(agentry_tests::Backend::Postgres, $config).await).await
+            }
+        }
+    };
 }
 
 /// Runs a test body once on SQLite and once on PostgreSQL.

@@ -6,7 +6,7 @@ use crate::inputs::SignUp;
 use crate::model::{Me, Membership, Organization, Role, User};
 use crate::principal::{Credential, Principal, RequestMeta};
 use crate::rate_limit::Limit;
-use crate::store::{state, to_time};
+use crate::store::{dialect, state, to_time};
 use crate::{secrets, ServiceError, Services};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
@@ -115,6 +115,7 @@ impl Services {
             None => (None, self.dummy_hash().to_string()),
         };
         let password = password.to_string();
+        let checked = stored.clone();
         let ok = blocking(move || secrets::verify_password(&password, &stored)).await?;
         let Some(user_id) = user_id.filter(|_| ok) else {
             let event = Event {
@@ -127,7 +128,7 @@ impl Services {
                 reason: None,
             };
             audit::record(self.db().writer(), meta, event, self.now_ms()).await?;
-            return Err(ServiceError::new(ErrorCode::InvalidCredentials, "The email or password is incorrect."));
+            return Err(wrong_login());
         };
         let membership =
             sqlx::query("SELECT org_id, role FROM memberships WHERE user_id = $1 ORDER BY created_at, org_id LIMIT 1")
@@ -140,6 +141,16 @@ impl Services {
         let org_id: i64 = membership.try_get("org_id")?;
         let role = state(&membership, "role", Role::parse)?;
         let mut tx = self.db().begin().await?;
+        // The password checked above must still be the account's: a change or reset that
+        // commits meanwhile ends every session, so this one must not outlive it. The user's
+        // row lock orders the two (on SQLite the write transaction does).
+        let still = format!(
+            "SELECT id FROM users WHERE id = $1 AND password_hash = $2{}",
+            dialect::for_update(self.db().backend)
+        );
+        if sqlx::query(&still).bind(user_id).bind(&checked).fetch_optional(&mut *tx).await?.is_none() {
+            return Err(wrong_login());
+        }
         let (session, session_id) = self.insert_session(&mut tx, user_id, org_id, meta).await?;
         let event = crate::security::user_event(user_id, Some(org_id), "user.login");
         audit::record(&mut *tx, meta, event, self.now_ms()).await?;
@@ -277,4 +288,9 @@ impl Services {
             ""
         }
     }
+}
+
+/// The one answer to a failed log-in, whatever failed (enumeration-safe).
+fn wrong_login() -> ServiceError {
+    ServiceError::new(ErrorCode::InvalidCredentials, "The email or password is incorrect.")
 }

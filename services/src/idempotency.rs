@@ -72,59 +72,66 @@ fn write_canonical(v: &Value, out: &mut String) {
 }
 
 /// The stored answer for this key, if the key was used: `Ok(Some(json))` for the same
-/// body, 422 for another. Reads inside the caller's write transaction, so it is ordered
-/// with [`store`] of a concurrent request with the same key.
+/// body, 422 for another. Otherwise the key is claimed in the caller's write transaction
+/// (a row without an answer, which [`store`] fills in before the commit), so a concurrent
+/// request with the same key, on any instance, waits at its own claim for this
+/// transaction to end and then replays its answer (or, if it rolled back, claims the key
+/// itself). An expired row with the same key is taken over.
 pub(crate) async fn replay(
     tx: &mut Transaction<'static, Any>,
     scope: &str,
     key: &IdempotencyKey,
     now: i64,
 ) -> Result<Option<String>, ServiceError> {
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT body_hash, response FROM idempotency_keys WHERE scope = $1 AND idem_key = $2 AND created_at > $3",
+    let claimed: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO idempotency_keys (scope, idem_key, body_hash, status, response, created_at)
+         VALUES ($1, $2, $3, 0, '', $4)
+         ON CONFLICT (scope, idem_key) DO UPDATE
+            SET body_hash = excluded.body_hash, status = 0, response = '', created_at = excluded.created_at
+          WHERE idempotency_keys.created_at <= $5
+         RETURNING status",
     )
     .bind(scope)
     .bind(&key.key)
+    .bind(&key.body_hash)
+    .bind(now)
     .bind(now - KEY_TTL_MS)
     .fetch_optional(&mut **tx)
     .await?;
-    match row {
-        None => Ok(None),
-        Some((hash, response)) if hash == key.body_hash => Ok(Some(response)),
-        Some(_) => Err(ServiceError::new(
+    if claimed.is_some() {
+        return Ok(None);
+    }
+    let (hash, response): (String, String) =
+        sqlx::query_as("SELECT body_hash, response FROM idempotency_keys WHERE scope = $1 AND idem_key = $2")
+            .bind(scope)
+            .bind(&key.key)
+            .fetch_one(&mut **tx)
+            .await?;
+    if hash == key.body_hash {
+        Ok(Some(response))
+    } else {
+        Err(ServiceError::new(
             ErrorCode::IdempotencyKeyReused,
             "This Idempotency-Key was used with another body; use a new key for a new request.",
-        )),
+        ))
     }
 }
 
-/// Remembers the answer for this key, in the transaction that made it. An expired row
-/// with the same key is replaced.
+/// Stores the answer for the key that [`replay`] claimed, in the transaction that made it.
 pub(crate) async fn store(
     tx: &mut Transaction<'static, Any>,
     scope: &str,
     key: &IdempotencyKey,
     status: u16,
     response: &str,
-    now: i64,
 ) -> Result<(), ServiceError> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key = $2 AND created_at <= $3")
+    sqlx::query("UPDATE idempotency_keys SET status = $1, response = $2 WHERE scope = $3 AND idem_key = $4")
+        .bind(i64::from(status))
+        .bind(response)
         .bind(scope)
         .bind(&key.key)
-        .bind(now - KEY_TTL_MS)
         .execute(&mut **tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO idempotency_keys (scope, idem_key, body_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(scope)
-    .bind(&key.key)
-    .bind(&key.body_hash)
-    .bind(i64::from(status))
-    .bind(response)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
     Ok(())
 }
 

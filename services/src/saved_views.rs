@@ -5,6 +5,7 @@
 use crate::errors::ErrorCode;
 use crate::model::{SavedView, SavedViewList, ViewSpec, VIEWS_MAX};
 use crate::principal::Principal;
+use crate::store::guard::{Guard, Mode};
 use crate::store::to_time;
 use crate::{ServiceError, Services};
 use sqlx::any::AnyRow;
@@ -44,6 +45,8 @@ impl Services {
     pub async fn save_view(&self, p: &Principal, spec: ViewSpec) -> Result<(SavedView, bool), ServiceError> {
         let now = self.now_ms();
         let mut tx = self.db().begin().await?;
+        // The cap holds across instances (store/guard.rs).
+        self.db().guard(&mut tx, Guard::SavedViews(p.user_id), Mode::Exclusive).await?;
         let replaced = sqlx::query(&format!(
             "UPDATE saved_views SET query = $1, updated_at = $2
              WHERE user_id = $3 AND org_id = $4 AND list = $5 AND name = $6 RETURNING {COLS}"

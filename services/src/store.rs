@@ -11,6 +11,7 @@
 
 pub(crate) mod batch;
 pub mod dialect;
+pub mod guard;
 
 use crate::errors::ErrorCode;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -42,6 +43,8 @@ pub struct Db {
     relaxed: AnyPool,
     /// The backend.
     pub backend: Backend,
+    /// The most write transactions in flight at once ([`guard`]).
+    slack: i64,
 }
 
 /// Errors while opening the database.
@@ -125,7 +128,11 @@ impl Db {
             }
             Backend::Postgres => (pool.clone(), options(backend, RELAXED_CONNECTIONS, true).connect(&url).await?),
         };
-        Ok(Self { pool, writer, relaxed, backend })
+        let slack = match dialect::max_connections(backend) {
+            Some(sql) => sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await?,
+            None => 0,
+        };
+        Ok(Self { pool, writer, relaxed, backend, slack })
     }
 
     /// The pool for writes outside a transaction.

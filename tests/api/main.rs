@@ -15,6 +15,7 @@ mod directory_list;
 mod docs;
 mod http_basics;
 mod identity;
+mod invariants;
 mod invitations;
 mod invites;
 mod literals;

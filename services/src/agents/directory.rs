@@ -174,7 +174,7 @@ impl Services {
         let agent = rec.view(p);
         if let Some(key) = key {
             let body = serde_json::to_string(&agent).map_err(ServiceError::internal)?;
-            idempotency::store(&mut tx, scope, key, 201, &body, now).await?;
+            idempotency::store(&mut tx, scope, key, 201, &body).await?;
         }
         tx.commit().await?;
         Ok((AgentView { agent, revision: rec.revision }, false))

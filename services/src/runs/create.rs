@@ -12,6 +12,7 @@ use crate::model::{AgentRunResponse, CreateAgentRunInput, RunBlocker};
 use crate::model::{METADATA_MAX, PROMPT_MAX};
 use crate::principal::{Principal, RequestMeta};
 use crate::rate_limit::Limit;
+use crate::store::guard::{Guard, Mode};
 use crate::store::to_time;
 use crate::{FieldError, ServiceError, Services};
 use serde_json::{json, Value};
@@ -97,20 +98,32 @@ impl Services {
 
         let now = self.now_ms();
         let scope = format!("run:{}:{}", p.org_id, p.user_id);
-        let mut tx = self.db().begin().await?;
-        if let Some(key) = key {
-            if let Some(stored) = idempotency::replay(&mut tx, &scope, key, now).await? {
-                return serde_json::from_str(&stored).map_err(ServiceError::internal);
+        // The active-runs cap holds across instances: see store/guard.rs.
+        let db = self.db();
+        let mut mode = db.first_mode();
+        let mut tx = loop {
+            let mut tx = db.begin().await?;
+            if let Some(key) = key {
+                if let Some(stored) = idempotency::replay(&mut tx, &scope, key, now).await? {
+                    return serde_json::from_str(&stored).map_err(ServiceError::internal);
+                }
             }
-        }
-        let active: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE org_id = $1 AND status IN ('queued', 'running')")
-                .bind(p.org_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if active >= cfg.run_active_limit_per_org {
-            return Err(ServiceError::rate_limited(5).with_extension("activeRuns", active.into()));
-        }
+            db.guard(&mut tx, Guard::ActiveRuns(p.org_id), mode).await?;
+            let active: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE org_id = $1 AND status IN ('queued', 'running')")
+                    .bind(p.org_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if mode == Mode::Shared && !db.far_below(active, cfg.run_active_limit_per_org) {
+                mode = Mode::Exclusive;
+                tx.rollback().await?;
+                continue;
+            }
+            if active >= cfg.run_active_limit_per_org {
+                return Err(ServiceError::rate_limited(5).with_extension("activeRuns", active.into()));
+            }
+            break tx;
+        };
         let new = NewRun {
             org_id: p.org_id,
             agent_id,
@@ -122,7 +135,7 @@ impl Services {
         let run = fetch(&mut *tx, id).await?.ok_or_else(not_found)?.view(&cfg.public_url);
         if let Some(key) = key {
             let body = serde_json::to_string(&run).map_err(ServiceError::internal)?;
-            idempotency::store(&mut tx, &scope, key, 200, &body, now).await?;
+            idempotency::store(&mut tx, &scope, key, 200, &body).await?;
         }
         self.commit_runs(tx, true).await?;
         Ok(run)

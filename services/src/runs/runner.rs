@@ -14,7 +14,8 @@ use crate::model::{
     AgentRunResponse, Claim, CompleteInput, CompleteStatus, ProgressAck, ProgressInput, RegisteredAgent, RunStatus,
     PROGRESS_MESSAGE_MAX, RESULT_MAX,
 };
-use crate::store::{dialect, to_time, Backend};
+use crate::store::guard::{Guard, Mode};
+use crate::store::{dialect, to_time};
 use crate::{secrets, FieldError, ServiceError, Services};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -59,10 +60,7 @@ impl Services {
             return Ok(None);
         }
         let lease = secrets::generate("rls_");
-        let lock = match self.db().backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = dialect::skip_locked(self.db().backend);
         // The caps are counted inside the claim; the agent must still be able to run (it
         // may have been deactivated or revoked while this claim waited).
         let sql = format!(
@@ -77,18 +75,27 @@ impl Services {
                              AND a.registration = 'registered' AND a.deleted_at IS NULL)
              RETURNING id, attempt, available_at"
         );
-        let mut tx = self.db().begin().await?;
-        if self.db().backend == Backend::Postgres {
-            self.serialize_near_caps(&mut tx, agent).await?;
-        }
-        let claimed: Option<(i64, i64, i64)> = sqlx::query_as(&sql)
-            .bind(secrets::hash(&lease))
-            .bind(now)
-            .bind(agent.id)
-            .bind(self.config().run_running_limit_per_org)
-            .bind(self.config().run_running_limit_per_agent)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let mut exclusive = false;
+        let (mut tx, claimed) = loop {
+            let mut tx = self.db().begin().await?;
+            let (org_limit, agent_limit, shared) = self.guard_caps(&mut tx, agent, exclusive).await?;
+            let claimed: Option<(i64, i64, i64)> = sqlx::query_as(&sql)
+                .bind(secrets::hash(&lease))
+                .bind(now)
+                .bind(agent.id)
+                .bind(org_limit)
+                .bind(agent_limit)
+                .fetch_optional(&mut *tx)
+                .await?;
+            // Under a shared guard the claim stops short of the caps; nearer, it tries
+            // again holding them exclusively.
+            if claimed.is_none() && shared {
+                exclusive = true;
+                tx.rollback().await?;
+                continue;
+            }
+            break (tx, claimed);
+        };
         let Some((id, attempt, due)) = claimed else {
             return Ok(None);
         };
@@ -107,37 +114,43 @@ impl Services {
         Ok(Some(Claim { run: run.view(&self.config().public_url), lease, lease_expires_at: to_time(expires) }))
     }
 
-    /// On PostgreSQL, concurrent claims count the running runs in their own snapshots, so
-    /// near a cap two of them could both see room for one. When a cap is within
-    /// `max_connections` (the most claims that can run at once) of being reached, claims
-    /// of the organization (or the agent) take a transaction lock first, one after the
-    /// other, so the caps hold exactly; far from the caps they run side by side.
-    async fn serialize_near_caps(
+    /// Takes the claim's guards of the running caps (store/guard.rs): exclusive when a cap
+    /// is near (or `exclusive`), else shared. The caps to claim under: a shared guard's is
+    /// lowered by the slack, so that the claims it lets run side by side cannot pass the
+    /// real one. Also whether either guard is shared. SQLite: the caps as they are.
+    async fn guard_caps(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         agent: &RegisteredAgent,
-    ) -> Result<(), ServiceError> {
+        exclusive: bool,
+    ) -> Result<(i64, i64, bool), ServiceError> {
+        let (db, cfg) = (self.db(), self.config());
+        let limits = (cfg.run_running_limit_per_org, cfg.run_running_limit_per_agent);
+        if db.first_mode() == Mode::Exclusive {
+            return Ok((limits.0, limits.1, false));
+        }
         let org = agent.org_id.unwrap_or_default();
-        let (org_running, agent_running, slack): (i64, i64, i64) = sqlx::query_as(
+        let (org_running, agent_running): (i64, i64) = sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM runs WHERE org_id = $1 AND status = 'running'),
-                    (SELECT COUNT(*) FROM runs WHERE agent_id = $2 AND status = 'running'),
-                    current_setting('max_connections')::bigint",
+                    (SELECT COUNT(*) FROM runs WHERE agent_id = $2 AND status = 'running')",
         )
         .bind(org)
         .bind(agent.id)
         .fetch_one(&mut **tx)
         .await?;
-        let cfg = self.config();
-        // Lock keys: the kind in the top byte, the id below (ids stay far below 2^56).
-        for (near, key) in [
-            (org_running + slack >= cfg.run_running_limit_per_org, (1i64 << 56) | org),
-            (agent_running + slack >= cfg.run_running_limit_per_agent, (2i64 << 56) | agent.id),
+        let mut out = Vec::with_capacity(2);
+        let mut shared = false;
+        // In the order of the guards' kinds.
+        for (guard, running, limit) in [
+            (Guard::RunningInOrg(org), org_running, limits.0),
+            (Guard::RunningOfAgent(agent.id), agent_running, limits.1),
         ] {
-            if near {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut **tx).await?;
-            }
+            let mode = if exclusive || !db.far_below(running, limit) { Mode::Exclusive } else { Mode::Shared };
+            db.guard(tx, guard, mode).await?;
+            shared |= mode == Mode::Shared;
+            out.push(if mode == Mode::Shared { limit - db.slack() } else { limit });
         }
-        Ok(())
+        Ok((out[0], out[1], shared))
     }
 
     /// The agent's run `id`, locked for a change in `tx`; 404 when it is not this agent's.

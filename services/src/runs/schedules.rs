@@ -16,6 +16,7 @@
 
 use super::create::{insert, NewRun};
 use crate::definition::{next_run, Definition, Trigger};
+use crate::store::guard::{Guard, Mode};
 use crate::store::to_time;
 use crate::{ServiceError, Services};
 use chrono::{DateTime, Utc};
@@ -126,6 +127,9 @@ impl Services {
             let metadata =
                 json!({"schedule": {"cron": cron, "timezone": timezone, "scheduled_for": tick, "catch_up": missed}});
             let new = NewRun { org_id, agent_id, created_by: None, prompt: &prompt, metadata: &metadata.to_string() };
+            // A schedule's runs are not capped, but they take the cap's guard (shared), so
+            // that a create's count near the cap sees them (store/guard.rs).
+            self.db().guard(&mut tx, Guard::ActiveRuns(org_id), Mode::Shared).await?;
             insert(&mut tx, &new, definition.timeouts, Some(due), now).await?.is_some()
         } else {
             false

@@ -54,8 +54,12 @@ impl Services {
             .bind(agent_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let secret = (exists.is_none() || input.rotate_secret).then(new_secret);
-        let sealed = secret.as_deref().map(|s| self.seal(s));
+        // A fresh secret always goes with the row, so a webhook never exists without one;
+        // an existing webhook keeps its own unless rotated. (The agent's row lock, which
+        // `delete_webhook` takes too, keeps `exists` true until this commits.)
+        let minted = new_secret();
+        let sealed = self.seal(&minted);
+        let secret = (exists.is_none() || input.rotate_secret).then_some(minted);
         sqlx::query(
             "INSERT INTO agent_webhooks (agent_id, url, secret_sealed, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
              ON CONFLICT (agent_id) DO UPDATE SET url = excluded.url, updated_at = excluded.updated_at,
@@ -63,7 +67,7 @@ impl Services {
         )
         .bind(agent_id)
         .bind(&url)
-        .bind(sealed.unwrap_or_default())
+        .bind(sealed)
         .bind(now)
         .bind(i64::from(secret.is_some()))
         .execute(&mut *tx)
@@ -93,8 +97,10 @@ impl Services {
     /// `DELETE /api/v1/agents/{id}/webhook`: no more deliveries are queued (queued ones
     /// are still sent). Deleting twice is harmless.
     pub async fn delete_webhook(&self, p: &Principal, agent_id: i64) -> Result<(), ServiceError> {
-        self.agent_record(p, agent_id).await?.must_manage(p)?;
-        sqlx::query("DELETE FROM agent_webhooks WHERE agent_id = $1").bind(agent_id).execute(&self.db().pool).await?;
+        let mut tx = self.db().begin().await?;
+        self.locked_record(&mut tx, p, agent_id).await?.must_manage(p)?;
+        sqlx::query("DELETE FROM agent_webhooks WHERE agent_id = $1").bind(agent_id).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 

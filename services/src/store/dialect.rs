@@ -128,6 +128,25 @@ pub fn for_update(backend: Backend) -> &'static str {
     }
 }
 
+/// The statement that takes a guard's transaction advisory lock `$1` ([`super::guard`]),
+/// shared or exclusive. SQLite: none, its write transactions are one at a time.
+pub fn guard_lock(backend: Backend, shared: bool) -> Option<&'static str> {
+    match (backend, shared) {
+        (Backend::Sqlite, _) => None,
+        (Backend::Postgres, true) => Some("SELECT pg_advisory_xact_lock_shared($1)"),
+        (Backend::Postgres, false) => Some("SELECT pg_advisory_xact_lock($1)"),
+    }
+}
+
+/// The query for the most transactions that can be in flight at once, every instance
+/// together (the slack of a shared guard, [`super::guard`]). SQLite: none (one writer).
+pub fn max_connections(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some("SELECT CAST(current_setting('max_connections') AS BIGINT)"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +162,9 @@ mod tests {
         assert_eq!(for_update(Backend::Postgres), " FOR UPDATE");
         assert!(seats_ahead(Backend::Sqlite).is_none() && seats_ahead(Backend::Postgres).is_some());
         assert!(registration_reads(Backend::Sqlite, "", 1).is_none());
+        assert!(guard_lock(Backend::Sqlite, true).is_none() && max_connections(Backend::Sqlite).is_none());
+        assert!(guard_lock(Backend::Postgres, true).is_some_and(|s| s.contains("_shared(")));
+        assert!(guard_lock(Backend::Postgres, false).is_some_and(|s| !s.contains("shared")));
         let pg = registration_reads(Backend::Postgres, "INSERT … $1 $2 $3", 2).unwrap();
         assert!(pg.contains("id = $4") && pg.contains("id = $5") && pg.contains("$6 FROM seat"));
     }
