@@ -129,17 +129,20 @@ impl Services {
         let org = if member_of_invite_org { invite_org.unwrap_or(p.org_id) } else { p.org_id };
 
         let mut tx = self.db().begin().await?;
+        // The link read above must still be the invite's (a resend replaces it) and unexpired.
         let claimed = sqlx::query(
-            "UPDATE invites SET status = 'claimed', claimed_at = $1, claimed_by = $2 WHERE id = $3 AND status = 'pending'",
+            "UPDATE invites SET status = 'claimed', claimed_at = $1, claimed_by = $2
+             WHERE id = $3 AND status = 'pending' AND token_hash = $4 AND expires_at > $1",
         )
         .bind(now)
         .bind(p.user_id)
         .bind(invite_id)
+        .bind(secrets::hash(token.expose()))
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if claimed == 0 {
-            return Err(not_pending("This invite was already claimed or cancelled.".into()));
+            return Err(not_pending("This invite was already claimed, cancelled or resent.".into()));
         }
         let holds_in_org = sqlx::query("SELECT holds_seat, org_id FROM agents WHERE id = $1")
             .bind(agent_id)

@@ -6,23 +6,41 @@ use crate::run_support::{create_run, runnable_agent};
 use agentry_tests::{raced, TestApp};
 use serde_json::{json, Value};
 
+/// A request's answer, sent or failed to send (which fails the test).
+pub(crate) trait Answer {
+    fn code(self) -> u16;
+}
+
+impl Answer for reqwest::Response {
+    fn code(self) -> u16 {
+        reqwest::Response::status(&self).as_u16()
+    }
+}
+
+impl Answer for reqwest::Result<reqwest::Response> {
+    fn code(self) -> u16 {
+        self.unwrap().status().as_u16()
+    }
+}
+
 /// Sends `n` requests made by `send(app, i)`, request `i` to instance `i % 2`, all at
 /// once; their statuses.
-async fn spread<'a, F, Fut>(apps: &'a [TestApp], n: usize, send: F) -> Vec<u16>
+pub(crate) async fn spread<'a, F, Fut>(apps: &'a [TestApp], n: usize, send: F) -> Vec<u16>
 where
     F: Fn(&'a TestApp, usize) -> Fut,
-    Fut: std::future::Future<Output = reqwest::Response>,
+    Fut: std::future::Future,
+    Fut::Output: Answer,
 {
     let sends = (0..n).map(|i| send(&apps[i % apps.len()], i));
-    futures::future::join_all(sends).await.iter().map(|r| r.status().as_u16()).collect()
+    futures::future::join_all(sends).await.into_iter().map(Answer::code).collect()
 }
 
 /// How many of `statuses` are `status`.
-fn count(statuses: &[u16], status: u16) -> usize {
+pub(crate) fn count(statuses: &[u16], status: u16) -> usize {
     statuses.iter().filter(|s| **s == status).count()
 }
 
-async fn scalar(app: &TestApp, sql: &str, id: i64) -> i64 {
+pub(crate) async fn scalar(app: &TestApp, sql: &str, id: i64) -> i64 {
     sqlx::query_scalar(sql).bind(id).fetch_one(&app.services.db().pool).await.unwrap()
 }
 
@@ -231,4 +249,93 @@ raced!(one_idempotency_key_sent_at_once_creates_once, agentry_tests::test_config
     assert_eq!(count(&statuses, 201), 20, "{statuses:?}");
     let made = "SELECT COUNT(*) FROM agents WHERE org_id = $1 AND name = 'Made once'";
     assert_eq!(scalar(app, made, org).await, 1);
+});
+
+/// Sends the requests `send(app, i)` 3 ms apart, request `i` to instance `i % 2`, and
+/// `stop` at `stop_at`; the requests' statuses and `stop`'s.
+async fn staggered<'a, F, Fut, S>(apps: &'a [TestApp], n: u64, send: F, stop_at: u64, stop: S) -> (Vec<u16>, u16)
+where
+    F: Fn(&'a TestApp, u64) -> Fut,
+    Fut: std::future::Future,
+    Fut::Output: Answer,
+    S: std::future::Future,
+    S::Output: Answer,
+{
+    let sends = (0..n).map(|i| {
+        let f = send(&apps[usize::try_from(i).unwrap() % apps.len()], i);
+        async move {
+            tokio::time::sleep(std::time::Duration::from_millis(i * 3)).await;
+            f.await.code()
+        }
+    });
+    let stop = async {
+        tokio::time::sleep(std::time::Duration::from_millis(stop_at)).await;
+        stop.await.code()
+    };
+    tokio::join!(futures::future::join_all(sends), stop)
+}
+
+const LIVE_RUNS: &str = "SELECT COUNT(*) FROM runs WHERE agent_id = $1 AND status IN ('queued', 'running')";
+
+// A run is created only for an agent that can run: once a delete has answered, the
+// agent has no queued or running run, however the creates raced it.
+raced!(no_run_outlives_a_delete_that_raced_its_create, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
+    app.signup().await;
+    let org = app.org_id().await;
+    let (agent, _) = runnable_agent(app, "doomed").await;
+    let delete = apps[1].req(reqwest::Method::DELETE, &format!("/api/agents/{agent}"), &agentry_tests::Who::Session);
+    let create = |a, _| create_run(a, org, json!({"prompt": "p", "agent_id": agent}));
+    let (statuses, deleted) = staggered(&apps, 40, create, 40, delete.send()).await;
+    assert_eq!(deleted, 200);
+    assert_eq!(count(&statuses, 200) + count(&statuses, 422), 40, "{statuses:?}");
+    assert_eq!(scalar(app, LIVE_RUNS, agent).await, 0, "{statuses:?}");
+});
+
+// A deactivated agent claims nothing: once the deactivate has answered, none of its runs
+// is running, however the claims raced it.
+raced!(no_claim_outlives_a_deactivate_that_raced_it, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
+    app.signup().await;
+    let org = app.org_id().await;
+    let (agent, key) = runnable_agent(app, "stopped").await;
+    let statuses = spread(&apps, 40, |a, _| create_run(a, org, json!({"prompt": "p", "agent_id": agent}))).await;
+    assert_eq!(count(&statuses, 200), 40);
+    let path = format!("/api/agents/{agent}/deactivate");
+    let deactivate = apps[1].post(&path, json!({}));
+    let claim = |a, _| crate::run_support::runner(a, &key, "/api/v1/runner/claim?wait=0", json!({}));
+    let (statuses, deactivated) = staggered(&apps, 40, claim, 40, deactivate).await;
+    assert_eq!(deactivated, 200);
+    assert_eq!(count(&statuses, 200) + count(&statuses, 204) + count(&statuses, 401), 40, "{statuses:?}");
+    let running = "SELECT COUNT(*) FROM runs WHERE agent_id = $1 AND status = 'running'";
+    assert_eq!(scalar(app, running, agent).await, 0, "{statuses:?}");
+});
+
+// A resent agent invite kills the old link: a confirm with the old link racing the resend
+// wins only if the resend then fails, never both.
+raced!(an_old_invite_link_racing_its_resend_is_not_both_confirmed_and_resent, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
+    let email = app.signup().await;
+    for round in 0..40u64 {
+        let c = app.challenge(&agentry_tests::Who::Anon, "?invite=true").await;
+        let (_, pk) = agentry_tests::keypair();
+        let mut body = agentry_tests::registration(&c, &pk, &format!("invited-{round}"));
+        body["ownerEmail"] = json!(email);
+        let res = agentry_tests::client().post(app.url("/api/v1/registration/agent")).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let id = res.json::<Value>().await.unwrap()["agent"]["id"].as_i64().unwrap();
+        let token = app.invite_token(&email).await;
+        // Either may go first, by up to 3 ms.
+        let confirm = async {
+            tokio::time::sleep(std::time::Duration::from_millis(round % 4)).await;
+            apps[0].post("/api/v1/registration/invite/confirm", json!({"token": token})).await
+        };
+        let resend = async {
+            tokio::time::sleep(std::time::Duration::from_millis((round / 4) % 4)).await;
+            apps[1].post(&format!("/api/v1/agents/{id}/invite/resend"), json!({})).await
+        };
+        let (confirmed, resent) = tokio::join!(confirm, resend);
+        let (confirmed, resent) = (confirmed.status().as_u16(), resent.status().as_u16());
+        assert!((confirmed == 200) != (resent == 200), "round {round}: confirm {confirmed}, resend {resent}");
+    }
 });

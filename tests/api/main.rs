@@ -16,6 +16,7 @@ mod docs;
 mod http_basics;
 mod identity;
 mod invariants;
+mod invariants_once;
 mod invitations;
 mod invites;
 mod literals;

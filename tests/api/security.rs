@@ -24,7 +24,7 @@ async fn status_of(app: &TestApp, c: &reqwest::Client, path: &str) -> u16 {
 }
 
 /// The reset token of the newest email to `to`, once the background task has queued it.
-async fn reset_token(app: &TestApp, to: &str) -> String {
+pub(crate) async fn reset_token(app: &TestApp, to: &str) -> String {
     for _ in 0..200 {
         if let Some((_, body)) = app.last_email(to).await {
             let at = body.find("token=pwr_").expect("a reset link") + "token=".len();

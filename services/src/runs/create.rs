@@ -84,8 +84,7 @@ impl Services {
             }
         }
         if !errors.is_empty() {
-            let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
-            return Err(ServiceError::new(ErrorCode::InvalidRun, detail).with_fields(errors));
+            return Err(invalid_run(errors));
         }
         let agent_id = agent_id.unwrap_or_default();
         let timeouts = self.run_timeouts(agent_id).await?;
@@ -121,6 +120,14 @@ impl Services {
             }
             if active >= cfg.run_active_limit_per_org {
                 return Err(ServiceError::rate_limited(5).with_extension("activeRuns", active.into()));
+            }
+            // The agent was runnable when checked above; it must still be, until this
+            // commits (a deactivate, revoke or delete racing this create waits, or wins).
+            if !super::hold_runnable(&mut tx, db.backend, agent_id).await? {
+                tx.rollback().await?;
+                let why = self.runnable(p, agent_id).await?;
+                let why = why.unwrap_or_else(|| format!("Agent {agent_id} cannot run now."));
+                return Err(invalid_run(vec![FieldError::new("agent_id", why)]));
             }
             break tx;
         };
@@ -194,6 +201,12 @@ impl Services {
             Err(e) => Err(e),
         }
     }
+}
+
+/// 422 `invalid_run`, listing every field's problem.
+fn invalid_run(errors: Vec<FieldError>) -> ServiceError {
+    let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
+    ServiceError::new(ErrorCode::InvalidRun, detail).with_fields(errors)
 }
 
 /// A run to queue.

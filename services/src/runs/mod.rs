@@ -54,6 +54,22 @@ pub const CANCEL_GRACE_MS: i64 = 30 * 1000;
 pub const RETRY_BASE_MS: i64 = 1000;
 
 /// The columns [`RunRow::from_row`] reads.
+/// What an agent row (alias `a`) must be for its runs to be created and claimed.
+pub(crate) const CAN_RUN: &str = "a.enabled = 1 AND a.registration = 'registered' AND a.deleted_at IS NULL";
+
+/// Whether agent `id` can run, holding its row until `tx` ends (shared, on PostgreSQL), so
+/// that a deactivate, revoke or delete, which lock the row for update and then stop the
+/// agent's runs, either waits for this transaction's run or is seen by it.
+pub(crate) async fn hold_runnable(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: crate::store::Backend,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
+    let sql =
+        format!("SELECT a.id FROM agents a WHERE a.id = $1 AND {CAN_RUN}{}", crate::store::dialect::for_share(backend));
+    Ok(sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?.is_some())
+}
+
 pub(crate) const RUN_COLS: &str = "id, org_id, agent_id, prompt, metadata, status, progress_percent, \
      progress_message, result, error, attempt, max_attempts, created_at, started_at, finished_at, \
      cancel_requested_at, timeout_kind, lease_hash, lease_expires_at, heartbeat_timeout_ms, run_timeout_ms, last_seq, \

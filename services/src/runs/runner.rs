@@ -8,7 +8,7 @@
 //! lease lapsed (and whose run was claimed again) gets 409 `lease_lost` and can change
 //! nothing. The organization's cap on running runs is checked inside the claim.
 
-use super::{cut, end_attempt, event, fetch, not_found, RunRow};
+use super::{cut, end_attempt, event, fetch, not_found, RunRow, CAN_RUN};
 use crate::errors::ErrorCode;
 use crate::model::{
     AgentRunResponse, Claim, CompleteInput, CompleteStatus, ProgressAck, ProgressInput, RegisteredAgent, RunStatus,
@@ -71,14 +71,15 @@ impl Services {
                AND status = 'queued'
                AND (SELECT COUNT(*) FROM runs r WHERE r.org_id = runs.org_id AND r.status = 'running') < $4
                AND (SELECT COUNT(*) FROM runs r WHERE r.agent_id = runs.agent_id AND r.status = 'running') < $5
-               AND EXISTS (SELECT 1 FROM agents a WHERE a.id = runs.agent_id AND a.enabled = 1
-                             AND a.registration = 'registered' AND a.deleted_at IS NULL)
+               AND EXISTS (SELECT 1 FROM agents a WHERE a.id = runs.agent_id AND {CAN_RUN})
              RETURNING id, attempt, available_at"
         );
         let mut exclusive = false;
         let (mut tx, claimed) = loop {
             let mut tx = self.db().begin().await?;
-            let (org_limit, agent_limit, shared) = self.guard_caps(&mut tx, agent, exclusive).await?;
+            let Some((org_limit, agent_limit, shared)) = self.guard_caps(&mut tx, agent, exclusive).await? else {
+                return Ok(None); // the agent was stopped
+            };
             let claimed: Option<(i64, i64, i64)> = sqlx::query_as(&sql)
                 .bind(secrets::hash(&lease))
                 .bind(now)
@@ -114,30 +115,38 @@ impl Services {
         Ok(Some(Claim { run: run.view(&self.config().public_url), lease, lease_expires_at: to_time(expires) }))
     }
 
-    /// Takes the claim's guards of the running caps (store/guard.rs): exclusive when a cap
-    /// is near (or `exclusive`), else shared. The caps to claim under: a shared guard's is
-    /// lowered by the slack, so that the claims it lets run side by side cannot pass the
-    /// real one. Also whether either guard is shared. SQLite: the caps as they are.
+    /// Holds the agent's row shared while it can run (`None` when it cannot: a deactivate,
+    /// revoke or delete then waits for this claim, or this claim for it), and takes the
+    /// claim's guards of the running caps (store/guard.rs): exclusive when a cap is near
+    /// (or `exclusive`), else shared. The caps to claim under: a shared guard's is lowered
+    /// by the slack, so that the claims it lets run side by side cannot pass the real one.
+    /// Also whether either guard is shared. SQLite: the caps as they are (its write
+    /// transaction is alone, and the claim's own statement checks the agent).
     async fn guard_caps(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         agent: &RegisteredAgent,
         exclusive: bool,
-    ) -> Result<(i64, i64, bool), ServiceError> {
+    ) -> Result<Option<(i64, i64, bool)>, ServiceError> {
         let (db, cfg) = (self.db(), self.config());
         let limits = (cfg.run_running_limit_per_org, cfg.run_running_limit_per_agent);
         if db.first_mode() == Mode::Exclusive {
-            return Ok((limits.0, limits.1, false));
+            return Ok(Some((limits.0, limits.1, false)));
         }
         let org = agent.org_id.unwrap_or_default();
-        let (org_running, agent_running): (i64, i64) = sqlx::query_as(
+        let held: Option<(i64, i64)> = sqlx::query_as(&format!(
             "SELECT (SELECT COUNT(*) FROM runs WHERE org_id = $1 AND status = 'running'),
-                    (SELECT COUNT(*) FROM runs WHERE agent_id = $2 AND status = 'running')",
-        )
+                    (SELECT COUNT(*) FROM runs WHERE agent_id = $2 AND status = 'running')
+             FROM agents a WHERE a.id = $2 AND {CAN_RUN}{}",
+            dialect::for_share(db.backend)
+        ))
         .bind(org)
         .bind(agent.id)
-        .fetch_one(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await?;
+        let Some((org_running, agent_running)) = held else {
+            return Ok(None);
+        };
         let mut out = Vec::with_capacity(2);
         let mut shared = false;
         // In the order of the guards' kinds.
@@ -150,7 +159,7 @@ impl Services {
             shared |= mode == Mode::Shared;
             out.push(if mode == Mode::Shared { limit - db.slack() } else { limit });
         }
-        Ok((out[0], out[1], shared))
+        Ok(Some((out[0], out[1], shared)))
     }
 
     /// The agent's run `id`, locked for a change in `tx`; 404 when it is not this agent's.

@@ -111,18 +111,13 @@ impl Services {
         if taken == 0 {
             return Ok(false); // another instance took it
         }
-        let runnable: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM agents WHERE id = $1 AND enabled = 1 AND registration = 'registered' AND deleted_at IS NULL",
-        )
-        .bind(agent_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let runnable = super::hold_runnable(&mut tx, self.db().backend, agent_id).await?;
         let Trigger::Cron { cron, timezone } = &definition.trigger else {
             return Ok(false);
         };
         let tick: DateTime<Utc> = to_time(due);
         let missed = next_run(&definition.trigger, tick).is_some_and(|t| t.timestamp_millis() <= now);
-        let made = if runnable.is_some() {
+        let made = if runnable {
             let prompt = format!("Scheduled run for {} ({cron}, {timezone})", tick.to_rfc3339());
             let metadata =
                 json!({"schedule": {"cron": cron, "timezone": timezone, "scheduled_for": tick, "catch_up": missed}});

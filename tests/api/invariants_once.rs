@@ -1,0 +1,137 @@
+//! The invariants of docs/ARCHITECTURE.md § Invariants that make something happen once or
+//! number it: single-use tokens, unique names and keys, version and event numbers. Each
+//! test races requests spread over two instances on one database ([`raced!`]).
+
+use crate::invariants::{count, scalar, spread};
+use crate::run_support::{claim, create_run, runnable_agent, runner};
+use agentry_tests::{raced, Who};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+// A public key is registered once: of ten registrations with one key, one wins and the
+// others answer 409 public_key_taken.
+raced!(one_public_key_registers_once, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
+    app.signup().await;
+    let who = Who::Bearer(app.user_key().await);
+    let (_, pk) = agentry_tests::keypair();
+    let mut bodies = Vec::new();
+    for i in 0..10 {
+        let c = apps[i % 2].challenge(&who, "").await;
+        bodies.push(agentry_tests::registration(&c, &pk, &format!("twin-{i}")));
+    }
+    let statuses =
+        spread(&apps, 10, |a, i| a.req(Method::POST, "/api/v1/registration/agent", &who).json(&bodies[i]).send()).await;
+    assert_eq!((count(&statuses, 201), count(&statuses, 409)), (1, 9), "{statuses:?}");
+    assert_eq!(app.count("agents").await, 1);
+});
+
+// A slug names one live agent of an organization: of ten creates with one slug, one wins
+// and the others answer 409 slug_taken.
+raced!(one_slug_names_one_agent, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
+    app.signup().await;
+    let org = app.org_id().await;
+    let statuses =
+        spread(&apps, 10, |a, i| a.post("/api/agents", json!({"name": format!("Twin {i}"), "slug": "twin"}))).await;
+    assert_eq!((count(&statuses, 201), count(&statuses, 409)), (1, 9), "{statuses:?}");
+    assert_eq!(scalar(app, "SELECT COUNT(*) FROM agents WHERE org_id = $1 AND slug = 'twin'", org).await, 1);
+});
+
+// A password-reset link works once: of ten confirms with one token, one wins.
+raced!(a_reset_link_confirmed_at_once_works_once, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
+    let email = app.signup().await;
+    let res = agentry_tests::client()
+        .post(app.url("/api/v1/auth/password-reset"))
+        .json(&json!({"email": email}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let token = crate::security::reset_token(app, &email).await;
+    let statuses = spread(&apps, 10, |a, i| {
+        let body = json!({"token": token, "newPassword": format!("a new passphrase number {i}")});
+        agentry_tests::client().post(a.url("/api/v1/auth/password-reset/confirm")).json(&body).send()
+    })
+    .await;
+    assert_eq!((count(&statuses, 204), count(&statuses, 404)), (1, 9), "{statuses:?}");
+});
+
+// Version numbers: deploys racing on both instances number the versions 1, 2, 3… with no
+// gap and no repeat, and a deploy that finds nothing new answers 409 (never 500).
+raced!(racing_deploys_number_versions_without_gaps, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
+    app.signup().await;
+    let (agent, _) = runnable_agent(app, "versioned").await;
+    for round in 0..5 {
+        let draft = json!({"trigger": "manual",
+            "workflowStructure": {"steps": [{"id": format!("step{round}"), "kind": "code"}]}});
+        let res = app.req(Method::PUT, &format!("/api/agents/{agent}/draft"), &Who::Session).json(&draft).send().await;
+        assert_eq!(res.unwrap().status(), 200);
+        let deploy = format!("/api/agents/{agent}/deploy");
+        let statuses = spread(&apps, 8, |a, _| a.post(&deploy, json!({}))).await;
+        assert_eq!((count(&statuses, 200), count(&statuses, 409)), (1, 7), "round {round}: {statuses:?}");
+    }
+    let numbers: Vec<i64> = sqlx::query_scalar(
+        "SELECT number FROM agent_variations WHERE agent_id = $1 AND number IS NOT NULL ORDER BY number",
+    )
+    .bind(agent)
+    .fetch_all(&app.services.db().pool)
+    .await
+    .unwrap();
+    let expected: Vec<i64> = (1..=i64::try_from(numbers.len()).unwrap()).collect();
+    assert_eq!(numbers, expected);
+});
+
+// Run events: heartbeats with log lines racing on both instances append events numbered
+// 1, 2, 3… with no gap and no repeat.
+raced!(racing_heartbeats_number_events_without_gaps, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
+    app.signup().await;
+    let org = app.org_id().await;
+    let (agent, key) = runnable_agent(app, "chatty").await;
+    let run: Value = create_run(app, org, json!({"prompt": "p", "agent_id": agent})).await.json().await.unwrap();
+    let id = run["id"].as_i64().unwrap();
+    let lease = claim(app, &key).await.unwrap()["lease"].clone();
+    let path = format!("/api/v1/runner/runs/{id}/progress");
+    let statuses =
+        spread(&apps, 30, |a, i| runner(a, &key, &path, json!({"lease": lease, "log": [format!("line {i}")]}))).await;
+    assert_eq!(count(&statuses, 200), 30, "{statuses:?}");
+    let seqs: Vec<i64> = sqlx::query_scalar("SELECT seq FROM run_events WHERE run_id = $1 ORDER BY seq")
+        .bind(id)
+        .fetch_all(&app.services.db().pool)
+        .await
+        .unwrap();
+    let expected: Vec<i64> = (1..=i64::try_from(seqs.len()).unwrap()).collect();
+    assert_eq!(seqs, expected);
+    let logs = "SELECT COUNT(*) FROM run_events WHERE run_id = $1 AND kind = 'log'";
+    assert_eq!(scalar(app, logs, id).await, 30);
+});
+
+fn log_cap() -> agentry_services::Config {
+    agentry_services::Config {
+        clock: agentry_services::Clock::manual(),
+        run_log_lines_per_minute: 5,
+        ..agentry_tests::test_config()
+    }
+}
+
+// Log lines per minute: heartbeats racing on both instances keep exactly the cap's lines
+// of a minute, and one line saying the rest were dropped.
+raced!(racing_heartbeats_keep_the_log_rate_cap, log_cap(), |apps| {
+    let app = &apps[0];
+    app.signup().await;
+    let org = app.org_id().await;
+    let (agent, key) = runnable_agent(app, "flooding").await;
+    let run: Value = create_run(app, org, json!({"prompt": "p", "agent_id": agent})).await.json().await.unwrap();
+    let id = run["id"].as_i64().unwrap();
+    let lease = claim(app, &key).await.unwrap()["lease"].clone();
+    let path = format!("/api/v1/runner/runs/{id}/progress");
+    let statuses =
+        spread(&apps, 20, |a, i| runner(a, &key, &path, json!({"lease": lease, "log": [format!("line {i}")]}))).await;
+    assert_eq!(count(&statuses, 200), 20, "{statuses:?}");
+    let lines = crate::run_support::log_lines(app, id).await;
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    assert!(lines[5].contains("over 5 lines in a minute"), "{lines:?}");
+});
