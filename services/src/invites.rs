@@ -129,6 +129,8 @@ impl Services {
         let org = if member_of_invite_org { invite_org.unwrap_or(p.org_id) } else { p.org_id };
 
         let mut tx = self.db().begin().await?;
+        // The confirming user becomes its owner in `org`: they must still be a member.
+        crate::members::hold_caller(&mut tx, self.db(), org, p.user_id).await?;
         // The link read above must still be the invite's (a resend replaces it) and unexpired.
         let claimed = sqlx::query(
             "UPDATE invites SET status = 'claimed', claimed_at = $1, claimed_by = $2

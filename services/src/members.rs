@@ -16,7 +16,9 @@ use crate::audit::{self, Event};
 use crate::errors::ErrorCode;
 use crate::model::{Member, MemberPage, Role};
 use crate::organizations::lock;
-use crate::store::{state, to_time};
+use crate::store::batch::Batch;
+use crate::store::guard::{Guard, Mode};
+use crate::store::{dialect, state, to_time, Backend, Db};
 use crate::{Principal, RequestMeta, ServiceError, Services};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -134,6 +136,10 @@ impl Services {
         let (org_id, _) = self.membership(p, org).await?;
         let now = self.now_ms();
         let mut tx = self.db().begin().await?;
+        // Held exclusively, so that a write making them an agent's owner either committed
+        // before (and `reassign` sees the agent) or waits and then finds them gone.
+        let held = Guard::Membership { org: org_id, user: user_id };
+        self.db().guard(&mut tx, held, Mode::Exclusive).await?;
         lock(&mut tx, self.db().backend, org_id).await?;
         let actor = role_in(&mut tx, org_id, p.user_id).await?.ok_or_else(crate::organizations::not_found)?;
         let target = role_in(&mut tx, org_id, user_id).await?.ok_or_else(member_not_found)?;
@@ -178,6 +184,46 @@ impl Services {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Whether `user_id` is a member of `org_id`, holding the membership until `tx` ends:
+/// the writes that make a user an agent's owner in an organization take its
+/// [`Guard::Membership`] shared (before any row lock), a removal exclusively, so the
+/// removal either sees their agents or makes them find the member gone.
+pub(crate) async fn hold_membership(
+    tx: &mut Transaction<'static, Any>,
+    db: &Db,
+    org_id: i64,
+    user_id: i64,
+) -> Result<bool, ServiceError> {
+    db.guard(tx, Guard::Membership { org: org_id, user: user_id }, Mode::Shared).await?;
+    Ok(role_in(tx, org_id, user_id).await?.is_some())
+}
+
+/// Holds the caller's membership of their organization until `tx` ends; 401 when they
+/// are no longer a member (removed while this request was on its way).
+pub(crate) async fn hold_caller(
+    tx: &mut Transaction<'static, Any>,
+    db: &Db,
+    org_id: i64,
+    user_id: i64,
+) -> Result<(), ServiceError> {
+    if hold_membership(tx, db, org_id, user_id).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::unauthorized())
+    }
+}
+
+/// [`hold_membership`] as statements of a batch (`registration/owned.rs`): the guard's
+/// lock (none on SQLite) and the read, whose empty answer fails the batch. The index of
+/// the read.
+pub(crate) fn push_hold_membership(batch: &mut Batch, backend: Backend, org_id: i64, user_id: i64) -> usize {
+    if let Some(sql) = dialect::guard_lock(backend, true) {
+        batch.push(sql, vec![Guard::Membership { org: org_id, user: user_id }.key().into()]);
+    }
+    let sql = "SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2";
+    batch.push_checked(sql, vec![org_id.into(), user_id.into()], |out| !out.rows.is_empty())
 }
 
 /// `user_id`'s role in `org_id`, if a member.

@@ -1,4 +1,5 @@
-use agentry_tests::{both, client, problem, problem_code, PASSWORD};
+use crate::invariants::{count, spread};
+use agentry_tests::{both, client, problem, problem_code, raced, PASSWORD};
 use serde_json::{json, Value};
 
 both!(signup_returns_201_sets_a_safe_cookie_and_me_works, |app| {
@@ -111,26 +112,18 @@ both!(a_taken_email_gets_409_case_insensitively, |app| {
     assert_eq!(app.count("users").await, 1);
 });
 
-both!(racing_signups_for_one_email_yield_exactly_one_account, |app| {
+// Twelve signups for one address, spread over both instances.
+raced!(racing_signups_for_one_email_yield_exactly_one_account, agentry_tests::test_config(), |apps| {
     let email = format!("race-{}@example.com", uuid::Uuid::new_v4().simple());
-    let tasks = (0..12).map(|i| {
-        let (url, email) = (app.url("/api/v1/auth/signup"), email.clone());
-        tokio::spawn(async move {
-            client()
-                .post(url)
-                .json(&json!({"email": email, "password": PASSWORD, "organization": format!("Org {i}")}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        })
-    });
-    let statuses: Vec<u16> = futures::future::join_all(tasks).await.into_iter().map(|r| r.unwrap()).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    let statuses = spread(&apps, 12, |a, i| {
+        let body = json!({"email": email, "password": PASSWORD, "organization": format!("Org {i}")});
+        client().post(a.url("/api/v1/auth/signup")).json(&body).send()
+    })
+    .await;
+    assert_eq!(count(&statuses, 201), 1, "{statuses:?}");
     assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
-    assert_eq!(app.count("users").await, 1);
-    assert_eq!(app.count("organizations").await, 1);
+    assert_eq!(apps[0].count("users").await, 1);
+    assert_eq!(apps[0].count("organizations").await, 1);
 });
 
 both!(missing_forged_and_expired_sessions_get_401, |app| {

@@ -1,7 +1,7 @@
 //! The audit log: filters and keyset paging, who may read it, the hash chain (verify, a
 //! tampered row, a removed row), the JSON Lines export, and one chain written and sealed
 //! by two instances at once.
-use agentry_tests::{both, join, problem, problem_code, user, TestApp};
+use agentry_tests::{both, join, problem, problem_code, raced, user, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -193,16 +193,11 @@ both!(the_export_streams_json_lines_in_chain_order_without_secrets, |app| {
     assert_eq!(only.text().await.unwrap().lines().count(), 1);
 });
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_appending_to_one_chain_at_once_keep_it_linear_postgres() {
-    let apps = agentry_tests::spawn_many(agentry_tests::Backend::Postgres, agentry_tests::test_config(), 2).await;
+// Both instances write audit rows and seal the chain at once (their clients share the
+// session), on SQLite and on PostgreSQL.
+raced!(two_instances_appending_to_one_chain_at_once_keep_it_linear, agentry_tests::test_config(), |apps| {
     apps[0].signup().await;
     let org = apps[0].org_id().await;
-    // The second instance's client shares the session cookie's database: sign in there too.
-    let me: Value = apps[0].get("/api/v1/me").await.json().await.unwrap();
-    let email = me["user"]["email"].as_str().unwrap().to_string();
-    let res = apps[1].post("/api/v1/auth/login", json!({"email": email, "password": agentry_tests::PASSWORD})).await;
-    assert_eq!(res.status(), 200);
     for _ in 0..4 {
         let writes = apps.iter().map(|a| renames(a, org, 10));
         let seals = apps.iter().map(|a| a.services.seal_audit());
@@ -223,7 +218,7 @@ async fn two_instances_appending_to_one_chain_at_once_keep_it_linear_postgres() 
     assert_eq!(seqs, (1..=i64::try_from(seqs.len()).unwrap()).collect::<Vec<_>>());
     assert_eq!(v["checked"].as_i64().unwrap(), i64::try_from(seqs.len()).unwrap());
     assert!(seqs.len() >= 80);
-}
+});
 
 both!(logging_in_and_out_is_audited_in_the_sessions_organization, |app| {
     let email = app.signup().await;

@@ -339,3 +339,37 @@ raced!(an_old_invite_link_racing_its_resend_is_not_both_confirmed_and_resent, ag
         assert!((confirmed == 200) != (resent == 200), "round {round}: confirm {confirmed}, resend {resent}");
     }
 });
+
+/// Live agents of `org` owned by someone who is not a member of it.
+const ORPHAN_OWNERS: &str = "SELECT COUNT(*) FROM agents a WHERE a.org_id = $1 AND a.deleted_at IS NULL
+    AND a.owner_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = a.org_id AND m.user_id = a.owner_id)";
+
+// A removed member owns no agent of the organization: agents they create while being
+// removed either make the removal answer 409 member_owns_agents, or are refused.
+raced!(a_member_removed_while_creating_agents_owns_none, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
+    app.signup().await;
+    let org = app.org_id().await;
+    for round in 0..6u64 {
+        let m = agentry_tests::member_of(app, org, "admin").await;
+        let creates = (0..20u64).map(|i| {
+            let a = &apps[usize::try_from(i).unwrap() % 2];
+            let req = m.client.post(a.url("/api/agents")).header("origin", &a.base);
+            let req = req.json(&json!({"name": format!("Made by {} {i}", m.id)}));
+            async move {
+                tokio::time::sleep(std::time::Duration::from_millis(i * 2 + round % 3)).await;
+                req.send().await.code()
+            }
+        });
+        let path = format!("/api/v1/organizations/{org}/members/{}", m.id);
+        let remove = async {
+            tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+            apps[1].req(reqwest::Method::DELETE, &path, &agentry_tests::Who::Session).send().await.code()
+        };
+        let (statuses, removed) = tokio::join!(futures::future::join_all(creates), remove);
+        assert!(removed == 204 || removed == 409, "round {round}: removal answered {removed}");
+        assert_eq!(count(&statuses, 201) + count(&statuses, 401), 20, "round {round}: {statuses:?}");
+        assert_eq!(scalar(app, ORPHAN_OWNERS, org).await, 0, "round {round}: removal {removed}, {statuses:?}");
+    }
+});

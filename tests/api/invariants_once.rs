@@ -135,3 +135,50 @@ raced!(racing_heartbeats_keep_the_log_rate_cap, log_cap(), |apps| {
     assert_eq!(lines.len(), 6, "{lines:?}");
     assert!(lines[5].contains("over 5 lines in a minute"), "{lines:?}");
 });
+
+/// The run events that end a run (`runs/runner.rs` complete, `runs/reaper.rs` cancel and
+/// sweep): one per run.
+const FINAL_EVENTS: &str =
+    "SELECT COUNT(*) FROM run_events WHERE run_id = $1 AND kind IN ('completed', 'failed', 'cancelled', 'timed_out')";
+
+// A run ends once: a complete on one instance racing a cancel on the other leaves one
+// final status (cancelled when the cancel was asked first, which it then answers 200;
+// completed when the cancel came too late, which it then answers 409), one final event
+// and one webhook delivery.
+raced!(a_cancel_racing_a_complete_leaves_one_final_outcome, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
+    app.signup().await;
+    let org = app.org_id().await;
+    let (agent, key) = runnable_agent(app, "contested").await;
+    let hook = json!({"url": "http://127.0.0.1:9/hook"});
+    let res = app.req(Method::PUT, &format!("/api/v1/agents/{agent}/webhook"), &Who::Session).json(&hook).send();
+    assert_eq!(res.await.unwrap().status(), 200);
+    for round in 0..10 {
+        let run: Value = create_run(app, org, json!({"prompt": "p", "agent_id": agent})).await.json().await.unwrap();
+        let id = run["id"].as_i64().unwrap();
+        let c = claim(app, &key).await.expect("a run to claim");
+        assert_eq!(c["run"]["id"].as_i64(), Some(id), "round {round}");
+        let lease = c["lease"].clone();
+        let complete_path = format!("/api/v1/runner/runs/{id}/complete");
+        let body = json!({"lease": lease, "status": "completed", "result": {"ok": true}});
+        let complete = runner(&apps[0], &key, &complete_path, body);
+        let cancel_path = format!("/v1/organizations/{org}/agent/run/{id}/cancel");
+        let cancel = apps[1].post(&cancel_path, json!({}));
+        let (completed, cancelled) = tokio::join!(complete, cancel);
+        let cancelled = cancelled.status().as_u16();
+        assert_eq!(completed.status(), 200, "round {round}: cancel {cancelled}");
+        let answered: Value = completed.json().await.unwrap();
+        assert!(cancelled == 200 || cancelled == 409, "round {round}: cancel {cancelled}");
+        let want = if cancelled == 200 { "cancelled" } else { "completed" };
+        let seen: Value = app.get(&format!("/v1/organizations/{org}/agent/run/{id}")).await.json().await.unwrap();
+        assert_eq!(seen["status"], want, "round {round}: cancel {cancelled}: {seen}");
+        assert_eq!(answered["status"], want, "round {round}: the complete's answer {answered}");
+        assert_eq!(scalar(app, FINAL_EVENTS, id).await, 1, "round {round}: cancel {cancelled}");
+        let types: Vec<String> = sqlx::query_scalar("SELECT event_type FROM webhook_deliveries WHERE run_id = $1")
+            .bind(id)
+            .fetch_all(&app.services.db().pool)
+            .await
+            .unwrap();
+        assert_eq!(types, [format!("run.{want}")], "round {round}: cancel {cancelled}");
+    }
+});

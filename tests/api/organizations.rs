@@ -1,6 +1,6 @@
 //! Organizations and members: CRUD, the role rules, removal with owned agents, the
 //! last-owner invariant under concurrent demotions, and another organization's ids.
-use agentry_tests::{both, client, join, keypair, problem, problem_code, registration, user, TestApp, User};
+use agentry_tests::{both, client, join, keypair, problem, problem_code, raced, registration, user, TestApp, User};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -280,23 +280,26 @@ both!(a_member_who_owns_agents_is_removed_only_with_a_reassignment, |app| {
     assert_eq!(owner, Some(owner_id));
 });
 
-both!(two_owners_demoting_each_other_at_once_leave_exactly_one_owner, |app| {
+// Each round sends the two demotions to different instances, alternating.
+raced!(two_owners_demoting_each_other_at_once_leave_exactly_one_owner, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
     app.signup().await;
     let org = app.org_id().await;
-    let first = User { client: app.client.clone(), id: me_id(&app).await, email: String::new() };
-    for _ in 0..5 {
-        let second = user(&app).await;
-        join(&app, org, &second, "owner").await;
+    let first = User { client: app.client.clone(), id: me_id(app).await, email: String::new() };
+    for round in 0..5 {
+        let second = user(app).await;
+        join(app, org, &second, "owner").await;
         let (to_second, to_first) = (
             format!("/api/v1/organizations/{org}/members/{}", second.id),
             format!("/api/v1/organizations/{org}/members/{}", first.id),
         );
-        let a = send(&app, &first.client, Method::PATCH, &to_second, Some(json!({"role": "member"})));
-        let b = send(&app, &second.client, Method::PATCH, &to_first, Some(json!({"role": "member"})));
+        let (at_a, at_b) = (&apps[round % 2], &apps[(round + 1) % 2]);
+        let a = send(at_a, &first.client, Method::PATCH, &to_second, Some(json!({"role": "member"})));
+        let b = send(at_b, &second.client, Method::PATCH, &to_first, Some(json!({"role": "member"})));
         let (a, b) = tokio::join!(a, b);
         let statuses = [a.status().as_u16(), b.status().as_u16()];
-        assert_eq!(owners(&app, org).await, 1, "{statuses:?}");
-        assert!(statuses.contains(&200), "{statuses:?}");
+        assert_eq!(owners(app, org).await, 1, "round {round}: {statuses:?}");
+        assert!(statuses.contains(&200), "round {round}: {statuses:?}");
         // Put the first user back in charge for the next round.
         let survivor: i64 = sqlx::query_scalar("SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'owner'")
             .bind(org)

@@ -1,6 +1,7 @@
 //! Plans and seats: the catalogue, owners changing the plan with a dry run first, limits
 //! below usage refused with both numbers, and a plan change racing registrations.
-use agentry_tests::{both, client, join, keypair, problem, problem_code, registration, user, TestApp, Who};
+use crate::invariants::{count, spread};
+use agentry_tests::{both, client, join, keypair, problem, problem_code, raced, registration, user, TestApp, Who};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -109,34 +110,43 @@ both!(a_limit_below_the_seats_in_use_is_refused_with_both_numbers, |app| {
     assert_eq!(res.status(), 200, "exactly the seats in use is fine");
 });
 
-both!(a_plan_change_racing_registrations_never_leaves_more_seats_used_than_the_limit, |app| {
-    app.signup().await;
-    let org = app.org_id().await;
-    put_plan(&app, &app.client, org, "", json!({"plan": "team"})).await;
-    let who = Who::Bearer(app.user_key().await);
-    for round in 0..4 {
-        let mut bodies = Vec::new();
-        for i in 0..8 {
-            let c = app.challenge(&who, "").await;
-            let (_, pk) = keypair();
-            bodies.push(registration(&c, &pk, &format!("r{round}-{i}")));
+// Each round, eight registrations spread over both instances race a plan change (on one
+// of them, alternating) that lowers the limit to two seats above the seats in use.
+raced!(
+    a_plan_change_racing_registrations_never_leaves_more_seats_used_than_the_limit,
+    agentry_tests::test_config(),
+    |apps| {
+        let app = &apps[0];
+        app.signup().await;
+        let org = app.org_id().await;
+        put_plan(app, &app.client, org, "", json!({"plan": "team"})).await;
+        let who = Who::Bearer(app.user_key().await);
+        for round in 0..4 {
+            let mut bodies = Vec::new();
+            for i in 0..8 {
+                let c = apps[i % 2].challenge(&who, "").await;
+                let (_, pk) = keypair();
+                bodies.push(registration(&c, &pk, &format!("r{round}-{i}")));
+            }
+            let registrations = spread(&apps, 8, |a, i| {
+                a.req(Method::POST, "/api/v1/registration/agent", &who).json(&bodies[i]).send()
+            });
+            let (_, used_before) = limit_and_used(app, org).await;
+            let at = &apps[(round + 1) % 2];
+            let lower = put_plan(at, &at.client, org, "", json!({"plan": "team", "seatLimit": used_before + 2}));
+            let (statuses, lowered) = tokio::join!(registrations, lower);
+            let lowered = lowered.status().as_u16();
+            assert!(lowered == 200 || lowered == 409, "{lowered}");
+            let created = count(&statuses, 201);
+            let (limit, used) = limit_and_used(app, org).await;
+            assert!(used <= limit, "round {round}: {used} seats used over a limit of {limit}");
+            let holding: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agents WHERE org_id = $1 AND holds_seat = 1")
+                .bind(org)
+                .fetch_one(&app.services.db().pool)
+                .await
+                .unwrap();
+            assert_eq!(holding, used, "round {round}: {created} created");
+            put_plan(app, &app.client, org, "", json!({"plan": "enterprise", "seatLimit": used + 8})).await;
         }
-        let registrations =
-            bodies.iter().map(|b| app.req(Method::POST, "/api/v1/registration/agent", &who).json(b).send());
-        let (used_before, _) = limit_and_used(&app, org).await;
-        let lower = put_plan(&app, &app.client, org, "", json!({"plan": "team", "seatLimit": used_before + 2}));
-        let (results, lowered) = tokio::join!(futures::future::join_all(registrations), lower);
-        let lowered = lowered.status().as_u16();
-        assert!(lowered == 200 || lowered == 409, "{lowered}");
-        let created = results.into_iter().filter(|r| r.as_ref().unwrap().status() == 201).count();
-        let (limit, used) = limit_and_used(&app, org).await;
-        assert!(used <= limit, "round {round}: {used} seats used over a limit of {limit}");
-        let holding: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agents WHERE org_id = $1 AND holds_seat = 1")
-            .bind(org)
-            .fetch_one(&app.services.db().pool)
-            .await
-            .unwrap();
-        assert_eq!(holding, used, "round {round}: {created} created");
-        put_plan(&app, &app.client, org, "", json!({"plan": "enterprise", "seatLimit": used + 8})).await;
     }
-});
+);

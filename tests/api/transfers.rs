@@ -3,7 +3,7 @@
 //! be a member, a transfer lapses after 7 days, a cancel racing an accept, the inbox, the
 //! audit trail, and another organization's ids.
 use super::directory::create;
-use agentry_tests::{both, problem, problem_code, user, TestApp, User};
+use agentry_tests::{both, problem, problem_code, raced, user, TestApp, User};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -183,21 +183,22 @@ both!(decline_cancel_and_who_may, |app| {
     problem_code(app.post(&path, json!({"toUserId": bob.id})).await, 409, "agent_deleted").await;
 });
 
-both!(a_cancel_racing_an_accept_leaves_one_outcome, |app| {
+// Each round sends the accept to one instance and the cancel to the other, alternating.
+raced!(a_cancel_racing_an_accept_leaves_one_outcome, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
     app.signup().await;
-    let me = app.org_id().await;
-    let _ = me;
-    let bob = member_of(&app, "member").await;
+    let bob = member_of(app, "member").await;
     for round in 0..8 {
-        let id = create(&app, json!({"name": format!("Race {round}")})).await["id"].as_i64().unwrap();
-        let owner = owner_id(&app, id).await;
+        let id = create(app, json!({"name": format!("Race {round}")})).await["id"].as_i64().unwrap();
+        let owner = owner_id(app, id).await;
         let path = format!("/api/agents/{id}/ownership-transfer");
         assert_eq!(app.post(&path, json!({"toUserId": bob.id})).await.status(), 201);
-        let accept = as_user(&app, &bob, Method::POST, &format!("{path}/accept")).send();
-        let cancel = app.req(Method::POST, &format!("{path}/cancel"), &agentry_tests::Who::Session).send();
+        let (accept_at, cancel_at) = (&apps[round % 2], &apps[(round + 1) % 2]);
+        let accept = as_user(accept_at, &bob, Method::POST, &format!("{path}/accept")).send();
+        let cancel = cancel_at.req(Method::POST, &format!("{path}/cancel"), &agentry_tests::Who::Session).send();
         let (a, c) = tokio::join!(accept, cancel);
         let (a, c) = (a.unwrap().status().as_u16(), c.unwrap().status().as_u16());
-        let now = owner_id(&app, id).await;
+        let now = owner_id(app, id).await;
         match (a, c) {
             (200, 404) => assert_eq!(now, bob.id),
             (404, 200) => assert_eq!(now, owner),

@@ -125,15 +125,12 @@ impl Services {
         }
         let now = self.now_ms();
         let mut tx = self.db().begin().await?;
+        // The recipient's membership, held until this commits (a removal racing the
+        // request then cancels the transfer, or makes this one find them gone).
+        let member = crate::members::hold_membership(&mut tx, self.db(), p.org_id, req.to_user_id).await?;
         let rec = self.locked_record(&mut tx, p, id).await?;
         rec.must_manage(p)?;
-        let member: Option<String> =
-            sqlx::query_scalar("SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2")
-                .bind(p.org_id)
-                .bind(req.to_user_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if member.is_none() {
+        if !member {
             return Err(recipient("The recipient must be a member of this organization."));
         }
         if rec.owner_id == Some(req.to_user_id) {
@@ -214,6 +211,12 @@ impl Services {
     ) -> Result<(Transaction<'static, Any>, i64, OwnershipTransfer), ServiceError> {
         let now = self.now_ms();
         let mut tx = self.db().begin().await?;
+        if outcome == Outcome::Accepted {
+            // The recipient becomes the owner: they must still be a member (a removal
+            // racing this accept waits for it, or it for the removal). Before the agent's
+            // lock, in the order a removal takes them.
+            crate::members::hold_caller(&mut tx, self.db(), p.org_id, p.user_id).await?;
+        }
         let rec = self.locked_record(&mut tx, p, id).await?;
         expire_lapsed(&mut tx, id, now).await?;
         let mut t = pending(&mut tx, id, now).await?.ok_or_else(none_pending)?;

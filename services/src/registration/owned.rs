@@ -59,6 +59,8 @@ impl Services {
         let mode = if p.delegated().is_some() { RegistrationMode::Delegated } else { RegistrationMode::Owner };
         let uuid = target.as_ref().map_or_else(|| uuid::Uuid::new_v4().to_string(), |t| t.uuid.clone());
         let mut batch = Batch::default();
+        // The caller becomes the agent's owner: they must still be a member (members.rs).
+        let member = crate::members::push_hold_membership(&mut batch, self.db().backend, p.org_id, p.user_id);
         let consumed = challenges::push_consume(&mut batch, reg.challenge_id, now);
         let agent = NewAgent {
             org: Some(p.org_id),
@@ -101,7 +103,9 @@ impl Services {
             Ok(out) => out,
             Err(Stopped { error: Some(e), .. }) => return Err(e.into()),
             Err(Stopped { at, error: None }) => {
-                return Err(if at == consumed {
+                return Err(if at == member {
+                    ServiceError::unauthorized()
+                } else if at == consumed {
                     used()
                 } else if Some(at) == spent {
                     // Another registration spent the token first.

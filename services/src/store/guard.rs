@@ -18,7 +18,8 @@
 //!     ones out, so its count sees everything.
 //!
 //! Lock keys: the rule in the top byte, the scope's id below it (ids stay far below 2^56).
-//! Transactions that take two guards take them in the order of [`Guard`]'s kinds.
+//! Transactions that take two guards take them in the order of [`Guard`]'s kinds, and
+//! take guards before any row lock.
 
 use super::{dialect, Db};
 use sqlx::{Any, Transaction};
@@ -34,14 +35,14 @@ pub enum Guard {
     RunningOfAgent(i64),
     /// A user's saved views.
     SavedViews(i64),
-    /// A user's API keys.
-    UserKeys(i64),
-    /// The organizations a user has created.
-    OrgsCreated(i64),
-    /// An organization's open member invitations.
-    Invitations(i64),
-    /// An agent's versions (numbering) and draft.
-    AgentVersions(i64),
+    /// A user's membership of an organization: held shared by the writes that make the
+    /// user an agent's owner there, exclusively by their removal.
+    Membership {
+        /// The organization.
+        org: i64,
+        /// The member.
+        user: i64,
+    },
 }
 
 impl Guard {
@@ -52,10 +53,8 @@ impl Guard {
             Self::RunningOfAgent(id) => (2, id),
             Self::ActiveRuns(id) => (3, id),
             Self::SavedViews(id) => (4, id),
-            Self::UserKeys(id) => (5, id),
-            Self::OrgsCreated(id) => (6, id),
-            Self::Invitations(id) => (7, id),
-            Self::AgentVersions(id) => (8, id),
+            // Both ids mixed into one (a collision only makes two scopes take turns).
+            Self::Membership { org, user } => (5, org.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64) ^ user),
         };
         (kind << 56) | (id & ((1 << 56) - 1))
     }
@@ -113,10 +112,9 @@ mod tests {
             Guard::ActiveRuns(1),
             Guard::ActiveRuns(2),
             Guard::SavedViews(1),
-            Guard::UserKeys(1),
-            Guard::OrgsCreated(1),
-            Guard::Invitations(1),
-            Guard::AgentVersions(1),
+            Guard::Membership { org: 1, user: 1 },
+            Guard::Membership { org: 1, user: 2 },
+            Guard::Membership { org: 2, user: 1 },
         ]
         .map(Guard::key);
         let unique: std::collections::HashSet<_> = keys.iter().collect();
