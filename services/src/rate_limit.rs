@@ -41,9 +41,10 @@ pub(crate) fn upsert_sql(n: usize) -> String {
     format!(
         "INSERT INTO rate_limits (bucket, window_start, hits) VALUES {values}
          ON CONFLICT (bucket) DO UPDATE SET
-           hits = CASE WHEN rate_limits.window_start = excluded.window_start
-                       THEN rate_limits.hits + 1 ELSE 1 END,
-           window_start = excluded.window_start
+           hits = CASE WHEN excluded.window_start > rate_limits.window_start
+                       THEN 1 ELSE rate_limits.hits + 1 END,
+           window_start = CASE WHEN excluded.window_start > rate_limits.window_start
+                               THEN excluded.window_start ELSE rate_limits.window_start END
          RETURNING bucket, hits"
     )
 }

@@ -182,3 +182,74 @@ raced!(a_cancel_racing_a_complete_leaves_one_final_outcome, agentry_tests::test_
         assert_eq!(types, [format!("run.{want}")], "round {round}: cancel {cancelled}");
     }
 });
+
+// Rate limits count every attempt once, whichever instance it reaches: of twenty log-ins
+// at once for one address (limit 5 a window), five are judged and fifteen answer 429.
+raced!(racing_logins_count_every_attempt, agentry_tests::test_config(), |apps| {
+    let app = &apps[0];
+    let email = app.signup().await;
+    let statuses = spread(&apps, 20, |a, _| {
+        let body = json!({"email": email, "password": "not the password at all"});
+        agentry_tests::client().post(a.url("/api/v1/auth/login")).header("origin", &a.base).json(&body).send()
+    })
+    .await;
+    assert_eq!((count(&statuses, 401), count(&statuses, 429)), (5, 15), "{statuses:?}");
+});
+
+// Rate limits hold across instances whose clocks differ: an instance whose clock is still
+// in the previous window adds to the newer window's count instead of starting it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_hold_across_instances_whose_clocks_differ() {
+    for backend in [agentry_tests::Backend::Sqlite, agentry_tests::Backend::Postgres] {
+        let ahead =
+            agentry_services::Config { clock: agentry_services::Clock::manual(), ..agentry_tests::test_config() };
+        assert!(ahead.clock.advance(ahead.rate_window));
+        let behind =
+            agentry_services::Config { clock: agentry_services::Clock::manual(), ..agentry_tests::test_config() };
+        let a = agentry_tests::spawn_with(backend, ahead).await;
+        let b = agentry_tests::spawn_on(&a.database_url, behind).await;
+        let email = a.signup().await;
+        let mut statuses = Vec::new();
+        for i in 0..20 {
+            let app = if i % 2 == 0 { &a } else { &b };
+            let body = json!({"email": email, "password": "not the password at all"});
+            let res =
+                agentry_tests::client().post(app.url("/api/v1/auth/login")).header("origin", &app.base).json(&body);
+            statuses.push(res.send().await.unwrap().status().as_u16());
+        }
+        assert_eq!((count(&statuses, 401), count(&statuses, 429)), (5, 15), "{backend:?}: {statuses:?}");
+    }
+}
+
+fn manual_clock() -> agentry_services::Config {
+    agentry_services::Config { clock: agentry_services::Clock::manual(), ..agentry_tests::test_config() }
+}
+
+// A cancel accepted while the sweep finds the run's lease lapsed ends the run cancelled:
+// the sweep decides from the row it locked, so it never puts a cancelled run back in the
+// queue.
+raced!(a_cancel_racing_the_sweep_of_a_lapsed_lease_is_not_lost, manual_clock(), |apps| {
+    let app = &apps[0];
+    app.signup().await;
+    let org = app.org_id().await;
+    let (agent, key) = crate::run_support::runnable_agent_with_lease(app, "lapsing", 5).await;
+    for round in 0..10 {
+        let run: Value = create_run(app, org, json!({"prompt": "p", "agent_id": agent})).await.json().await.unwrap();
+        let id = run["id"].as_i64().unwrap();
+        claim(app, &key).await.unwrap();
+        assert!(app.services.clock().advance(std::time::Duration::from_secs(6)));
+        let path = format!("/v1/organizations/{org}/agent/run/{id}/cancel");
+        let cancel = apps[1].post(&path, json!({}));
+        let (cancelled, swept) = tokio::join!(cancel, apps[0].services.sweep_runs());
+        swept.unwrap();
+        assert_eq!(cancelled.status(), 200, "round {round}");
+        let run: Value = app.get(&format!("/v1/organizations/{org}/agent/run/{id}")).await.json().await.unwrap();
+        let cancel_asked = run["cancelRequestedAt"].is_string() || run["cancel_requested_at"].is_string();
+        assert!(
+            run["status"] == "cancelled" || (run["status"] == "running" && cancel_asked),
+            "round {round}: a cancel was accepted, yet the run is {run}"
+        );
+        // Whatever is left, the next sweeps end it.
+        app.services.sweep_runs().await.unwrap();
+    }
+});

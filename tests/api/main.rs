@@ -10,6 +10,8 @@ mod audit;
 mod audit_odata;
 mod cli;
 mod cli_agents;
+mod crash;
+mod crash_support;
 mod directory;
 mod directory_list;
 mod docs;

@@ -89,6 +89,11 @@ impl Services {
         }
         let now = self.now_ms();
         let mut tx = self.db().begin().await?;
+        // Locked first, like every change that stops an agent: a run being created or
+        // claimed for it holds the row (`runs::active_while_runnable`), and is waited for.
+        let lock =
+            format!("SELECT id FROM agents WHERE id = $1{}", crate::store::dialect::for_update(self.db().backend));
+        sqlx::query(&lock).bind(agent_id).execute(&mut *tx).await?;
         let revoked_keys =
             sqlx::query("UPDATE agent_keys SET revoked_at = $1 WHERE agent_id = $2 AND revoked_at IS NULL")
                 .bind(now)

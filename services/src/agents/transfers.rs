@@ -11,7 +11,7 @@ use crate::audit;
 use crate::errors::ErrorCode;
 use crate::model::{OwnershipTransfer, TransferList, TransferRequest, TransferStatus};
 use crate::principal::{Principal, RequestMeta};
-use crate::store::{opt_time, state, to_time};
+use crate::store::{dialect, opt_time, state, to_time};
 use crate::{ServiceError, Services};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -293,6 +293,10 @@ impl Services {
             let (tid, agent, org): (String, i64, i64) =
                 (r.try_get("id")?, r.try_get("agent_id")?, r.try_get("org_id")?);
             let mut tx = self.db().begin().await?;
+            // The agent's row first, in the order every other transfer change takes them
+            // (the other way round, a sweep and an accept could deadlock).
+            let lock = format!("SELECT id FROM agents WHERE id = $1{}", dialect::for_update(self.db().backend));
+            sqlx::query(&lock).bind(agent).execute(&mut *tx).await?;
             let n = sqlx::query(
                 "UPDATE agent_transfers SET status = 'expired', resolved_at = expires_at WHERE id = $1 AND status = 'pending'",
             )

@@ -108,11 +108,19 @@ impl Services {
                 }
             }
             db.guard(&mut tx, Guard::ActiveRuns(p.org_id), mode).await?;
-            let active: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE org_id = $1 AND status IN ('queued', 'running')")
-                    .bind(p.org_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            // The agent was runnable when checked above; it must still be, until this
+            // commits (a deactivate, revoke or delete racing this create waits, or wins).
+            let active: Option<i64> = sqlx::query_scalar(&super::active_while_runnable(db.backend))
+                .bind(p.org_id)
+                .bind(agent_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(active) = active else {
+                tx.rollback().await?;
+                let why = self.runnable(p, agent_id).await?;
+                let why = why.unwrap_or_else(|| format!("Agent {agent_id} cannot run now."));
+                return Err(invalid_run(vec![FieldError::new("agent_id", why)]));
+            };
             if mode == Mode::Shared && !db.far_below(active, cfg.run_active_limit_per_org) {
                 mode = Mode::Exclusive;
                 tx.rollback().await?;
@@ -120,14 +128,6 @@ impl Services {
             }
             if active >= cfg.run_active_limit_per_org {
                 return Err(ServiceError::rate_limited(5).with_extension("activeRuns", active.into()));
-            }
-            // The agent was runnable when checked above; it must still be, until this
-            // commits (a deactivate, revoke or delete racing this create waits, or wins).
-            if !super::hold_runnable(&mut tx, db.backend, agent_id).await? {
-                tx.rollback().await?;
-                let why = self.runnable(p, agent_id).await?;
-                let why = why.unwrap_or_else(|| format!("Agent {agent_id} cannot run now."));
-                return Err(invalid_run(vec![FieldError::new("agent_id", why)]));
             }
             break tx;
         };

@@ -57,17 +57,17 @@ pub const RETRY_BASE_MS: i64 = 1000;
 /// What an agent row (alias `a`) must be for its runs to be created and claimed.
 pub(crate) const CAN_RUN: &str = "a.enabled = 1 AND a.registration = 'registered' AND a.deleted_at IS NULL";
 
-/// Whether agent `id` can run, holding its row until `tx` ends (shared, on PostgreSQL), so
+/// The organization's active runs (`$1`), read only while agent `$2` can run, holding the
+/// agent's row until the transaction ends (on PostgreSQL; [`dialect::for_key_share`]), so
 /// that a deactivate, revoke or delete, which lock the row for update and then stop the
-/// agent's runs, either waits for this transaction's run or is seen by it.
-pub(crate) async fn hold_runnable(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    backend: crate::store::Backend,
-    id: i64,
-) -> Result<bool, sqlx::Error> {
-    let sql =
-        format!("SELECT a.id FROM agents a WHERE a.id = $1 AND {CAN_RUN}{}", crate::store::dialect::for_share(backend));
-    Ok(sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await?.is_some())
+/// agent's runs, either waits for this transaction's run or is seen by it. No row when the
+/// agent cannot run.
+pub(crate) fn active_while_runnable(backend: crate::store::Backend) -> String {
+    format!(
+        "SELECT (SELECT COUNT(*) FROM runs WHERE org_id = $1 AND status IN ('queued', 'running'))
+         FROM agents a WHERE a.id = $2 AND {CAN_RUN}{}",
+        crate::store::dialect::for_key_share(backend)
+    )
 }
 
 pub(crate) const RUN_COLS: &str = "id, org_id, agent_id, prompt, metadata, status, progress_percent, \

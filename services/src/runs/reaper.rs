@@ -10,6 +10,7 @@ use super::{end_attempt, event, fetch, not_found, RunRow, CANCEL_GRACE_MS, RUN_C
 use crate::errors::ErrorCode;
 use crate::model::{AgentRunResponse, RunStatus};
 use crate::principal::Principal;
+use crate::store::dialect;
 use crate::{ServiceError, Services};
 use serde_json::json;
 
@@ -24,24 +25,22 @@ impl Services {
         let run = self.visible_run(p, id).await?;
         let now = self.now_ms();
         let mut tx = self.db().begin().await?;
-        let queued = sqlx::query(
-            "UPDATE runs SET status = 'cancelled', finished_at = $1, updated_at = $1, cancel_requested_at = $1
-             WHERE id = $2 AND status = 'queued'",
+        // One statement for both phases: if the run changes under it (the sweep re-queues
+        // a lapsed lease), PostgreSQL re-checks the condition on the new row and still
+        // cancels it (two statements could both miss it, and answer 200 for nothing).
+        let now_status: Option<String> = sqlx::query_scalar(
+            "UPDATE runs SET status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
+                    finished_at = CASE WHEN status = 'queued' THEN $1 ELSE finished_at END,
+                    cancel_requested_at = $1, updated_at = $1
+             WHERE id = $2 AND (status = 'queued' OR (status = 'running' AND cancel_requested_at IS NULL))
+             RETURNING status",
         )
         .bind(now)
         .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let running = sqlx::query(
-            "UPDATE runs SET cancel_requested_at = $1, updated_at = $1
-             WHERE id = $2 AND status = 'running' AND cancel_requested_at IS NULL",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .fetch_optional(&mut *tx)
+        .await?;
+        let queued = u64::from(now_status.as_deref() == Some("cancelled"));
+        let running = u64::from(now_status.as_deref() == Some("running"));
         if queued + running > 0 {
             self.metrics().cancels.inc();
             let kind = if queued > 0 { "cancelled" } else { "cancel_requested" };
@@ -106,7 +105,10 @@ impl Services {
     /// One run of the sweep, if `cond` still holds for it.
     async fn reap(&self, id: i64, kind: &str, cond: &str, now: i64) -> Result<bool, ServiceError> {
         let mut tx = self.db().begin().await?;
-        let row = sqlx::query(&format!("SELECT {RUN_COLS} FROM runs WHERE id = $2 AND {cond}"))
+        // Locked, so that what is decided from the row (a cancel asked for, the attempt)
+        // is what the UPDATE below changes: a cancel committed meanwhile is seen.
+        let lock = dialect::for_update(self.db().backend);
+        let row = sqlx::query(&format!("SELECT {RUN_COLS} FROM runs WHERE id = $2 AND {cond}{lock}"))
             .bind(now)
             .bind(id)
             .fetch_optional(&mut *tx)

@@ -138,7 +138,7 @@ impl Services {
             "SELECT (SELECT COUNT(*) FROM runs WHERE org_id = $1 AND status = 'running'),
                     (SELECT COUNT(*) FROM runs WHERE agent_id = $2 AND status = 'running')
              FROM agents a WHERE a.id = $2 AND {CAN_RUN}{}",
-            dialect::for_share(db.backend)
+            dialect::for_key_share(db.backend)
         ))
         .bind(org)
         .bind(agent.id)

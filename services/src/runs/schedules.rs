@@ -111,7 +111,8 @@ impl Services {
         if taken == 0 {
             return Ok(false); // another instance took it
         }
-        let runnable = super::hold_runnable(&mut tx, self.db().backend, agent_id).await?;
+        let held = super::active_while_runnable(self.db().backend);
+        let runnable = sqlx::query(&held).bind(org_id).bind(agent_id).fetch_optional(&mut *tx).await?.is_some();
         let Trigger::Cron { cron, timezone } = &definition.trigger else {
             return Ok(false);
         };

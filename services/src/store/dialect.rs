@@ -147,14 +147,17 @@ pub fn max_connections(backend: Backend) -> Option<&'static str> {
     }
 }
 
-/// The locking clause of a read that keeps its row from changing until the transaction
-/// ends, beside other such readers (`SELECT … WHERE id = $1` + this): a run created or
-/// claimed for an agent holds the agent's row so that a deactivate, revoke or delete
-/// (which lock it [`for_update`]) waits for it, or it for them. SQLite: none (one writer).
-pub fn for_share(backend: Backend) -> &'static str {
+/// The locking clause of a read that holds its row until the transaction ends, beside
+/// other such readers (`SELECT … WHERE id = $1` + this): a run created or claimed for an
+/// agent holds the agent's row so that a deactivate, revoke or delete, which lock it
+/// [`for_update`] first, waits for it, or it for them. `KEY SHARE` is the lock that the
+/// run's foreign key takes on the agent anyway, so holding it costs nothing more (a plain
+/// `SHARE` from every create made each one add itself to the row's lockers). SQLite: none
+/// (one writer).
+pub fn for_key_share(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "",
-        Backend::Postgres => " FOR SHARE",
+        Backend::Postgres => " FOR KEY SHARE",
     }
 }
 
@@ -171,7 +174,7 @@ mod tests {
         assert!(skip_locked(Backend::Postgres).contains("SKIP LOCKED"));
         assert_eq!(for_update(Backend::Sqlite), "");
         assert_eq!(for_update(Backend::Postgres), " FOR UPDATE");
-        assert_eq!((for_share(Backend::Sqlite), for_share(Backend::Postgres)), ("", " FOR SHARE"));
+        assert_eq!((for_key_share(Backend::Sqlite), for_key_share(Backend::Postgres)), ("", " FOR KEY SHARE"));
         assert!(seats_ahead(Backend::Sqlite).is_none() && seats_ahead(Backend::Postgres).is_some());
         assert!(registration_reads(Backend::Sqlite, "", 1).is_none());
         assert!(guard_lock(Backend::Sqlite, true).is_none() && max_connections(Backend::Sqlite).is_none());
