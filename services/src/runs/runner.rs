@@ -14,7 +14,7 @@ use crate::model::{
     AgentRunResponse, Claim, CompleteInput, CompleteStatus, ProgressAck, ProgressInput, RegisteredAgent, RunStatus,
     PROGRESS_MESSAGE_MAX, RESULT_MAX,
 };
-use crate::store::guard::{Guard, Mode};
+use crate::store::guard::Guard;
 use crate::store::{dialect, to_time};
 use crate::{secrets, FieldError, ServiceError, Services};
 use serde_json::{json, Value};
@@ -115,13 +115,14 @@ impl Services {
         Ok(Some(Claim { run: run.view(&self.config().public_url), lease, lease_expires_at: to_time(expires) }))
     }
 
-    /// Holds the agent's row shared while it can run (`None` when it cannot: a deactivate,
-    /// revoke or delete then waits for this claim, or this claim for it), and takes the
-    /// claim's guards of the running caps (store/guard.rs): exclusive when a cap is near
-    /// (or `exclusive`), else shared. The caps to claim under: a shared guard's is lowered
-    /// by the slack, so that the claims it lets run side by side cannot pass the real one.
-    /// Also whether either guard is shared. SQLite: the caps as they are (its write
-    /// transaction is alone, and the claim's own statement checks the agent).
+    /// Holds the agent's row while it can run (`None` when it cannot: a deactivate, revoke
+    /// or delete then waits for this claim, or this claim for it), and takes the claim's
+    /// guards of the running caps (store/guard.rs): exclusive when a cap is near (or
+    /// `exclusive`), else shared; one statement (`dialect::claim_guards`). The caps to
+    /// claim under: a shared guard's is lowered by the slack, so that the claims it lets
+    /// run side by side cannot pass the real one. Also whether either guard is shared.
+    /// SQLite: the caps as they are (its write transaction is alone, and the claim's own
+    /// statement checks the agent).
     async fn guard_caps(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -130,36 +131,26 @@ impl Services {
     ) -> Result<Option<(i64, i64, bool)>, ServiceError> {
         let (db, cfg) = (self.db(), self.config());
         let limits = (cfg.run_running_limit_per_org, cfg.run_running_limit_per_agent);
-        if db.first_mode() == Mode::Exclusive {
+        let Some(sql) = dialect::claim_guards(db.backend, CAN_RUN) else {
             return Ok(Some((limits.0, limits.1, false)));
-        }
+        };
         let org = agent.org_id.unwrap_or_default();
-        let held: Option<(i64, i64)> = sqlx::query_as(&format!(
-            "SELECT (SELECT COUNT(*) FROM runs WHERE org_id = $1 AND status = 'running'),
-                    (SELECT COUNT(*) FROM runs WHERE agent_id = $2 AND status = 'running')
-             FROM agents a WHERE a.id = $2 AND {CAN_RUN}{}",
-            dialect::for_key_share(db.backend)
-        ))
-        .bind(org)
-        .bind(agent.id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        let Some((org_running, agent_running)) = held else {
+        let held: Option<(i64, i64)> = sqlx::query_as(&sql)
+            .bind(org)
+            .bind(agent.id)
+            .bind(db.slack())
+            .bind(limits.0)
+            .bind(Guard::RunningInOrg(org).key())
+            .bind(Guard::RunningOfAgent(agent.id).key())
+            .bind(limits.1)
+            .bind(i64::from(exclusive))
+            .fetch_optional(&mut **tx)
+            .await?;
+        let Some((org_x, agent_x)) = held else {
             return Ok(None);
         };
-        let mut out = Vec::with_capacity(2);
-        let mut shared = false;
-        // In the order of the guards' kinds.
-        for (guard, running, limit) in [
-            (Guard::RunningInOrg(org), org_running, limits.0),
-            (Guard::RunningOfAgent(agent.id), agent_running, limits.1),
-        ] {
-            let mode = if exclusive || !db.far_below(running, limit) { Mode::Exclusive } else { Mode::Shared };
-            db.guard(tx, guard, mode).await?;
-            shared |= mode == Mode::Shared;
-            out.push(if mode == Mode::Shared { limit - db.slack() } else { limit });
-        }
-        Ok(Some((out[0], out[1], shared)))
+        let cap = |x: i64, limit: i64| if x == 1 { limit } else { limit - db.slack() };
+        Ok(Some((cap(org_x, limits.0), cap(agent_x, limits.1), org_x == 0 || agent_x == 0)))
     }
 
     /// The agent's run `id`, locked for a change in `tx`; 404 when it is not this agent's.

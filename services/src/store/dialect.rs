@@ -161,6 +161,30 @@ pub fn for_key_share(backend: Backend) -> &'static str {
     }
 }
 
+/// PostgreSQL's statement that opens a claim (`runs/runner.rs`), in one round trip: holds
+/// agent `$2`'s row [`for_key_share`] while it can run (`can_run`, on alias `a`; no row
+/// when it cannot), and takes the guards of the running caps ([`super::guard`]) of
+/// organization `$1` (key `$5`, cap `$4`) and of the agent (key `$6`, cap `$7`), in that
+/// order: each exclusive when `$8` is 1 or its running count is within the slack `$3` of
+/// its cap, else shared. Columns: whether each was taken exclusively (1 or 0). SQLite: none.
+pub fn claim_guards(backend: Backend, can_run: &str) -> Option<String> {
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(format!(
+            "SELECT c.org_x, c.agent_x,
+                    CASE WHEN c.org_x = 1 THEN pg_advisory_xact_lock($5) ELSE pg_advisory_xact_lock_shared($5) END IS NULL,
+                    CASE WHEN c.agent_x = 1 THEN pg_advisory_xact_lock($6) ELSE pg_advisory_xact_lock_shared($6) END IS NULL
+             FROM agents a CROSS JOIN LATERAL (
+               SELECT CAST(CASE WHEN $8 = 1 OR (SELECT COUNT(*) FROM runs WHERE org_id = $1 AND status = 'running') + $3 >= $4
+                                THEN 1 ELSE 0 END AS BIGINT) AS org_x,
+                      CAST(CASE WHEN $8 = 1 OR (SELECT COUNT(*) FROM runs WHERE agent_id = $2 AND status = 'running') + $3 >= $7
+                                THEN 1 ELSE 0 END AS BIGINT) AS agent_x) c
+             WHERE a.id = $2 AND {can_run}
+             FOR KEY SHARE OF a"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
