@@ -101,13 +101,12 @@ impl Services {
         let db = self.db();
         let mut mode = db.first_mode();
         let mut tx = loop {
-            let mut tx = db.begin().await?;
+            let mut tx = db.begin_guarded(Guard::ActiveRuns(p.org_id), mode).await?;
             if let Some(key) = key {
                 if let Some(stored) = idempotency::replay(&mut tx, &scope, key, now).await? {
                     return serde_json::from_str(&stored).map_err(ServiceError::internal);
                 }
             }
-            db.guard(&mut tx, Guard::ActiveRuns(p.org_id), mode).await?;
             // The agent was runnable when checked above; it must still be, until this
             // commits (a deactivate, revoke or delete racing this create waits, or wins).
             let active: Option<i64> = sqlx::query_scalar(&super::active_while_runnable(db.backend))

@@ -138,6 +138,15 @@ pub fn guard_lock(backend: Backend, shared: bool) -> Option<&'static str> {
     }
 }
 
+/// [`begin_write`] and then [`guard_lock`] of key `key`, as one statement list (one round
+/// trip on PostgreSQL, in the simple protocol; the key is a number, written as one).
+pub fn begin_guarded(backend: Backend, shared: bool, key: i64) -> String {
+    match guard_lock(backend, shared) {
+        None => begin_write(backend).to_string(),
+        Some(lock) => format!("{}; {}", begin_write(backend), lock.replace("$1", &key.to_string())),
+    }
+}
+
 /// The query for the most transactions that can be in flight at once, every instance
 /// together (the slack of a shared guard, [`super::guard`]). SQLite: none (one writer).
 pub fn max_connections(backend: Backend) -> Option<&'static str> {
@@ -204,6 +213,8 @@ mod tests {
         assert!(guard_lock(Backend::Sqlite, true).is_none() && max_connections(Backend::Sqlite).is_none());
         assert!(guard_lock(Backend::Postgres, true).is_some_and(|s| s.contains("_shared(")));
         assert!(guard_lock(Backend::Postgres, false).is_some_and(|s| !s.contains("shared")));
+        assert_eq!(begin_guarded(Backend::Sqlite, true, 7), "BEGIN IMMEDIATE");
+        assert_eq!(begin_guarded(Backend::Postgres, true, -7), "BEGIN; SELECT pg_advisory_xact_lock_shared(-7)");
         let pg = registration_reads(Backend::Postgres, "INSERT … $1 $2 $3", 2).unwrap();
         assert!(pg.contains("id = $4") && pg.contains("id = $5") && pg.contains("$6 FROM seat"));
     }

@@ -78,6 +78,12 @@ impl Db {
         Ok(())
     }
 
+    /// Starts a write transaction holding `guard` ([`Db::begin`] and then [`Db::guard`] in
+    /// one round trip).
+    pub async fn begin_guarded(&self, guard: Guard, mode: Mode) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        self.writer().begin_with(dialect::begin_guarded(self.backend, mode == Mode::Shared, guard.key())).await
+    }
+
     /// The mode a large cap's writer tries first: shared on PostgreSQL; on SQLite the
     /// count is exact anyway.
     pub fn first_mode(&self) -> Mode {
