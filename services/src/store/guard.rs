@@ -54,7 +54,7 @@ impl Guard {
             Self::ActiveRuns(id) => (3, id),
             Self::SavedViews(id) => (4, id),
             // Both ids mixed into one (a collision only makes two scopes take turns).
-            Self::Membership { org, user } => (5, org.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64) ^ user),
+            Self::Membership { org, user } => (5, org.wrapping_mul(-0x61C8_8646_80B5_83EB) ^ user),
         };
         (kind << 56) | (id & ((1 << 56) - 1))
     }
