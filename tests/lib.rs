@@ -3,6 +3,8 @@
 // Test harness: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod macros;
+
 use agentry_server::{Application, Settings};
 use agentry_services::Services;
 use serde_json::{json, Value};
@@ -383,45 +385,4 @@ pub async fn problem(res: reqwest::Response, status: u16) -> Value {
     assert_eq!(body["status"], status);
     assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string(), "{body}");
     body
-}
-
-/// Runs a race test body on two instances sharing one database ([`pair`]), once on
-/// SQLite and once on PostgreSQL, with the services' configuration `$config`.
-#[macro_export]
-macro_rules! raced {
-    ($name:ident, $config:expr, |$apps:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            async fn run($apps: Vec<agentry_tests::TestApp>) $body
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                run(agentry_tests::pair(agentry_tests::Backend::Sqlite, $config).await).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                run(agentry_tests::pair(agentry_tests::Backend::Postgres, $config).await).await
-            }
-        }
-    };
-}
-
-/// Runs a test body once on SQLite and once on PostgreSQL.
-#[macro_export]
-macro_rules! both {
-    ($name:ident, |$app:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            async fn run($app: agentry_tests::TestApp) $body
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                run(agentry_tests::spawn(agentry_tests::Backend::Sqlite).await).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                run(agentry_tests::spawn(agentry_tests::Backend::Postgres).await).await
-            }
-        }
-    };
 }

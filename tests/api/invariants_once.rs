@@ -84,19 +84,23 @@ raced!(racing_deploys_number_versions_without_gaps, agentry_tests::test_config()
     assert_eq!(numbers, expected);
 });
 
+/// Queues and claims a run of a fresh owner's agent `name` on `apps[0]`, then sends `n`
+/// heartbeats of one log line each at once, spread over the instances: the run's id and
+/// the heartbeats' statuses.
+async fn heartbeats_with_a_line_each(apps: &[agentry_tests::TestApp], name: &str, n: usize) -> (i64, Vec<u16>) {
+    let (_, _, key, id) = crate::run_support::one_queued_run(&apps[0], name).await;
+    let lease = claim(&apps[0], &key).await.unwrap()["lease"].clone();
+    let path = format!("/api/v1/runner/runs/{id}/progress");
+    let statuses =
+        spread(apps, n, |a, i| runner(a, &key, &path, json!({"lease": lease, "log": [format!("line {i}")]}))).await;
+    (id, statuses)
+}
+
 // Run events: heartbeats with log lines racing on both instances append events numbered
 // 1, 2, 3… with no gap and no repeat.
 raced!(racing_heartbeats_number_events_without_gaps, agentry_tests::test_config(), |apps| {
     let app = &apps[0];
-    app.signup().await;
-    let org = app.org_id().await;
-    let (agent, key) = runnable_agent(app, "chatty").await;
-    let run: Value = create_run(app, org, json!({"prompt": "p", "agent_id": agent})).await.json().await.unwrap();
-    let id = run["id"].as_i64().unwrap();
-    let lease = claim(app, &key).await.unwrap()["lease"].clone();
-    let path = format!("/api/v1/runner/runs/{id}/progress");
-    let statuses =
-        spread(&apps, 30, |a, i| runner(a, &key, &path, json!({"lease": lease, "log": [format!("line {i}")]}))).await;
+    let (id, statuses) = heartbeats_with_a_line_each(&apps, "chatty", 30).await;
     assert_eq!(count(&statuses, 200), 30, "{statuses:?}");
     let seqs: Vec<i64> = sqlx::query_scalar("SELECT seq FROM run_events WHERE run_id = $1 ORDER BY seq")
         .bind(id)
@@ -121,15 +125,7 @@ fn log_cap() -> agentry_services::Config {
 // of a minute, and one line saying the rest were dropped.
 raced!(racing_heartbeats_keep_the_log_rate_cap, log_cap(), |apps| {
     let app = &apps[0];
-    app.signup().await;
-    let org = app.org_id().await;
-    let (agent, key) = runnable_agent(app, "flooding").await;
-    let run: Value = create_run(app, org, json!({"prompt": "p", "agent_id": agent})).await.json().await.unwrap();
-    let id = run["id"].as_i64().unwrap();
-    let lease = claim(app, &key).await.unwrap()["lease"].clone();
-    let path = format!("/api/v1/runner/runs/{id}/progress");
-    let statuses =
-        spread(&apps, 20, |a, i| runner(a, &key, &path, json!({"lease": lease, "log": [format!("line {i}")]}))).await;
+    let (id, statuses) = heartbeats_with_a_line_each(&apps, "flooding", 20).await;
     assert_eq!(count(&statuses, 200), 20, "{statuses:?}");
     let lines = crate::run_support::log_lines(app, id).await;
     assert_eq!(lines.len(), 6, "{lines:?}");

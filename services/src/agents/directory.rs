@@ -150,8 +150,7 @@ impl Services {
                 return Ok((AgentView { agent, revision }, true));
             }
         }
-        // The caller becomes its owner: they must still be a member (see members.rs).
-        crate::members::hold_caller(&mut tx, self.db(), p.org_id, p.user_id).await?;
+        crate::members::hold_caller(&mut tx, self.db(), p.org_id, p.user_id).await?; // the owner-to-be
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO agents (uuid, org_id, owner_id, name, description, email, slug, type, access_config,
                                  registration, holds_seat, metadata, created_at, updated_at)
